@@ -1,0 +1,40 @@
+# The README's two commands: `make demo` and `make test`. Every target is phony: the folders
+# demo/ and bench/ share their names.
+.PHONY: demo test lint messages migrations venv bench clean
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+DEMO := $(PY) $(ROOT)/demo/manage.py
+
+venv:
+	$(ROOT)/scripts/ensure-venv $(VENV) main "Django>=6.1,<6.2"
+
+demo: venv
+	$(ROOT)/scripts/compile-messages $(PY)
+	mkdir -p $(ROOT)/demo/var/mail
+	$(DEMO) migrate --noinput
+	$(DEMO) support_demo
+	$(DEMO) runserver 127.0.0.1:8000
+
+test:
+	$(ROOT)/scripts/run-tests
+
+lint: venv
+	$(VENV)/bin/ruff check $(ROOT)
+
+# Refresh the Russian catalogue after changing strings; translate, then `make messages` again.
+messages: venv
+	cd $(ROOT)/avsoft_support && DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=$(ROOT) \
+		$(PY) -m django makemessages -l ru --no-obsolete --no-location
+	$(ROOT)/scripts/compile-messages $(PY)
+
+migrations: venv
+	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=$(ROOT) $(PY) -m django makemigrations avsoft_support
+	cd $(ROOT)/demo && $(PY) manage.py makemigrations home
+
+bench: venv
+	$(PY) $(ROOT)/bench/run.py
+
+clean:
+	rm -rf $(ROOT)/demo/var $(ROOT)/build $(ROOT)/*.egg-info

@@ -1,0 +1,59 @@
+"""System checks for the settings a site must have for the app to work."""
+
+from django.conf import settings
+from django.core import checks
+
+from .conf import support_settings
+
+
+@checks.register()
+def check_attachment_storage(app_configs, **kwargs):
+    alias = support_settings.ATTACHMENT_STORAGE
+    if alias not in settings.STORAGES:
+        return [
+            checks.Error(
+                f"STORAGES has no '{alias}' entry for support attachments.",
+                hint="Add a private storage (not served under MEDIA_URL) to STORAGES, or set "
+                "AVSOFT_SUPPORT_ATTACHMENT_STORAGE to an existing alias.",
+                id="avsoft_support.E001",
+            )
+        ]
+    return []
+
+
+@checks.register()
+def check_middleware(app_configs, **kwargs):
+    errors = []
+    middleware = list(settings.MIDDLEWARE)
+    otp = "django_otp.middleware.OTPMiddleware"
+    auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
+    if otp not in middleware:
+        errors.append(
+            checks.Error(
+                f"{otp} is missing from MIDDLEWARE.",
+                hint="Add it right after AuthenticationMiddleware.",
+                id="avsoft_support.E002",
+            )
+        )
+    elif auth in middleware and middleware.index(otp) < middleware.index(auth):
+        errors.append(
+            checks.Error(
+                f"{otp} must come after {auth}.",
+                id="avsoft_support.E003",
+            )
+        )
+    return errors
+
+
+@checks.register()
+def check_staff_otp(app_configs, **kwargs):
+    if not support_settings.STAFF_OTP_REQUIRED and not settings.DEBUG:
+        return [
+            checks.Warning(
+                "AVSOFT_SUPPORT_STAFF_OTP_REQUIRED is off while DEBUG is False: "
+                "staff can enter the admin without a second factor.",
+                hint="Turn it off for local development only.",
+                id="avsoft_support.W001",
+            )
+        ]
+    return []

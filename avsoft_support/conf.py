@@ -1,0 +1,49 @@
+"""The app's settings: ``AVSOFT_SUPPORT_<NAME>`` in the site's settings, else the default here.
+
+Read them as ``support_settings.NAME`` so that ``override_settings`` in tests takes effect.
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Member area
+    "REGISTRATION_OPEN": True,
+    # How long an e-mail confirmation link stays valid, in seconds (3 days).
+    "EMAIL_CONFIRMATION_MAX_AGE": 3 * 24 * 3600,
+    # Brute-force limits: (attempts, window in seconds), counted in the cache.
+    "RATE_LIMITS": {
+        "login_ip": (20, 15 * 60),
+        "login_account": (5, 15 * 60),
+        "register_ip": (10, 60 * 60),
+        "password_reset_ip": (10, 60 * 60),
+        "password_reset_account": (3, 60 * 60),
+        "confirmation_resend_ip": (5, 60 * 60),
+    },
+    # Cache alias that holds the rate-limit counters.
+    "RATE_LIMIT_CACHE": "default",
+    # Where to go after login when no safe ``next`` is given (URL or URL name).
+    "LOGIN_REDIRECT_URL": "avsoft_support:profile",
+    # Tickets
+    # Storage alias (settings.STORAGES) for attachments: must not be served under MEDIA_URL.
+    "ATTACHMENT_STORAGE": "avsoft_support_attachments",
+    # Permanent redirects from the old site's addresses (auth.php, personal/user.php, ...).
+    "LEGACY_REDIRECTS": True,
+    # Address that notifications come from (None: DEFAULT_FROM_EMAIL).
+    "FROM_EMAIL": None,
+    # Staff side
+    # Every admin session must be OTP-verified. Turn off for local development only.
+    "STAFF_OTP_REQUIRED": True,
+}
+
+
+class SupportSettings:
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown avsoft_support setting: {name}")
+        value = getattr(settings, f"AVSOFT_SUPPORT_{name}", DEFAULTS[name])
+        if name == "RATE_LIMITS":
+            value = {**DEFAULTS["RATE_LIMITS"], **value}
+        return value
+
+
+support_settings = SupportSettings()

@@ -1,0 +1,128 @@
+"""Who the customer is: client accounts, their invoice numbers, and the member profile."""
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.models import Orderable
+
+
+class ClientStatus(models.TextChoices):
+    CURRENT = "current", _("Current client")
+    CLAIMED = "claimed", _("Claimed client")
+    POTENTIAL = "potential", _("Potential client")
+
+    @classmethod
+    def priority_of(cls, status):
+        """Lower number is served first: current, then claimed, then potential."""
+        return {cls.CURRENT: 1, cls.CLAIMED: 2, cls.POTENTIAL: 3}[status]
+
+
+def normalize_invoice_number(value):
+    """Compare invoice numbers as people mean them: case, spaces and dashes do not count."""
+    return re.sub(r"[\s\-–—_/.]+", "", value or "").upper()
+
+
+class ClientAccount(ClusterableModel):
+    """A company known to be a client: staff keep it, or import it from CSV."""
+
+    company = models.CharField(_("company"), max_length=255)
+    contact_emails = models.TextField(
+        _("contact e-mails"), blank=True, help_text=_("One address per line.")
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active accounts make their members current clients.")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client account")
+        verbose_name_plural = _("client accounts")
+        ordering = ["company"]
+
+    def __str__(self):
+        return self.company
+
+    @property
+    def contact_email_list(self):
+        return [line.strip() for line in self.contact_emails.splitlines() if line.strip()]
+
+
+class ClientInvoiceNumber(Orderable):
+    """An invoice or order number issued to a client account."""
+
+    account = ParentalKey(ClientAccount, on_delete=models.CASCADE, related_name="invoice_numbers")
+    number = models.CharField(_("invoice/order number"), max_length=64)
+    normalized = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("invoice/order number")
+        verbose_name_plural = _("invoice/order numbers")
+
+    def __str__(self):
+        return self.number
+
+    def save(self, *args, **kwargs):
+        self.normalized = normalize_invoice_number(self.number)
+        super().save(*args, **kwargs)
+
+
+class MemberProfile(models.Model):
+    """What the support desk knows about a site user, one per user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_profile"
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    invoice_number = models.CharField(
+        _("invoice/order number"),
+        max_length=64,
+        blank=True,
+        help_text=_("The number of an invoice or order you received from us."),
+    )
+    client_status = models.CharField(
+        _("client status"),
+        max_length=16,
+        choices=ClientStatus.choices,
+        default=ClientStatus.POTENTIAL,
+        db_index=True,
+    )
+    client_account = models.ForeignKey(
+        ClientAccount,
+        verbose_name=_("client account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True)
+    # A new address waiting for its confirmation link to be followed.
+    pending_email = models.EmailField(_("new e-mail, not yet confirmed"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member profile")
+        verbose_name_plural = _("member profiles")
+        permissions = [("verify_client", _("Can verify and unverify a member's client status"))]
+
+    def __str__(self):
+        return self.full_name or self.user.get_username()
+
+    @property
+    def priority(self):
+        return ClientStatus.priority_of(self.client_status)

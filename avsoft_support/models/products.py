@@ -1,0 +1,20 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Product(models.Model):
+    """A product customers can file tickets about; editors keep the list."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active products are offered in the ticket form.")
+    )
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,173 @@
+"""Tickets, the messages in them and the files attached to those messages."""
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import support_settings
+from .clients import ClientStatus
+from .products import Product
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting for customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+    @classmethod
+    def open_values(cls):
+        return [cls.NEW, cls.IN_PROGRESS, cls.WAITING]
+
+
+class Criticality(models.IntegerChoices):
+    # Lower is more urgent, so ascending order serves the urgent first.
+    CRITICAL = 1, _("Critical: work has stopped")
+    HIGH = 2, _("High: a major function does not work")
+    NORMAL = 3, _("Normal")
+    LOW = 4, _("Low: a question or a wish")
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=200)
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    product_other = models.CharField(_("other product"), max_length=200, blank=True)
+    product_version = models.CharField(_("product version"), max_length=100)
+    os_version = models.CharField(_("operating system version"), max_length=200)
+    criticality = models.PositiveSmallIntegerField(
+        _("criticality"), choices=Criticality.choices, default=Criticality.NORMAL
+    )
+    steps_to_problem = models.TextField(_("steps that led to the problem"), blank=True)
+    steps_to_reproduce = models.TextField(_("steps to reproduce"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="support_tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_support_tickets",
+    )
+    # Snapshot at creation, re-ranked when staff verify or unverify the customer.
+    client_status = models.CharField(
+        _("client status"), max_length=16, choices=ClientStatus.choices, default=ClientStatus.POTENTIAL
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), default=3)
+    invoice_number = models.CharField(_("invoice/order number given"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first staff response"), null=True, blank=True)
+    last_staff_reply_at = models.DateTimeField(_("last staff reply"), null=True, blank=True)
+    customer_last_seen_at = models.DateTimeField(_("customer last looked"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["priority", "criticality", "created_at"]
+        indexes = [
+            # The staff triage order.
+            models.Index(fields=["priority", "criticality", "created_at"], name="avs_ticket_triage"),
+            # A member's own list, newest activity first.
+            models.Index(fields=["author", "-last_activity_at"], name="avs_ticket_author_activity"),
+            models.Index(fields=["status"], name="avs_ticket_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.subject}" if self.number else self.subject
+
+    @property
+    def product_name(self):
+        return self.product.name if self.product_id else self.product_other
+
+    @property
+    def is_open(self):
+        return self.status in TicketStatus.open_values()
+
+    @property
+    def has_unseen_reply(self):
+        """Support replied since the customer last looked at the ticket."""
+        if self.last_staff_reply_at is None:
+            return False
+        return self.customer_last_seen_at is None or self.last_staff_reply_at > self.customer_last_seen_at
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    body = models.TextField(_("message"))
+    from_staff = models.BooleanField(_("from support staff"), default=False)
+    is_internal = models.BooleanField(
+        _("internal note"), default=False, help_text=_("Visible to support staff only.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="avs_message_ticket")]
+
+    def __str__(self):
+        return f"{self.ticket} #{self.pk}"
+
+
+def attachment_storage():
+    """The private storage alias; a callable so that settings changes take effect."""
+    return storages[support_settings.ATTACHMENT_STORAGE]
+
+
+def attachment_upload_to(instance, filename):
+    # The stored name is random: the original name is kept in the row, never trusted as a path.
+    import uuid
+
+    now = timezone.now()
+    return f"support/{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), storage=attachment_storage, upload_to=attachment_upload_to)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    content_type = models.CharField(_("content type"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name

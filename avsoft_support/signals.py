@@ -1,0 +1,1 @@
+"""Signal receivers. Imported by AppConfig.ready()."""

@@ -1,0 +1,1 @@
+"""Only wiring: viewsets, menu, dashboard panel, bulk actions, log actions."""
