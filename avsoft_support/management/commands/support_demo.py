@@ -1,0 +1,208 @@
+"""Creates the demo content, idempotently: run it as often as you like, nothing is duplicated.
+
+The site's own home page model is passed as --home-model (the demo's is home.HomePage).
+"""
+
+import base64
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from wagtail.models import Locale, Page, Site
+
+from avsoft_support.models import (
+    ClientAccount,
+    ClientInvoiceNumber,
+    MemberProfile,
+    Product,
+    SupportPage,
+    SupportSettings,
+)
+
+DEMO_INVOICE = "INV-2026-0042"
+PRODUCTS = ["AVSoft Converter", "AVSoft Server", "AVSoft Desktop"]
+ACCOUNTS = {
+    # username: (password, full name, role)
+    "admin": ("demo-admin-2026", "Администратор демо", "superuser"),
+    "support": ("demo-support-2026", "Ольга Смирнова", "staff"),
+    "editor": ("demo-editor-2026", "Павел Редакторов", "editor"),
+    "member": ("demo-member-2026", "Иван Петров", "member"),
+}
+
+INTRO_RU = """
+<h2>Регламент обращения в службу технической поддержки</h2>
+<p>Чтобы максимально быстро и эффективно обработать все запросы, поступающие в службу
+технической поддержки от клиентов компании, на сайте работает автоматизированная служба
+обработки заявок.</p>
+<h3>1. Регистрация на сайте</h3>
+<p>Откройте страницу <a href="/account/register/">регистрации</a> и заполните предложенную форму.
+На сайте будет создан ваш персональный раздел, доступ к которому вы получите с помощью указанных
+при регистрации логина и пароля.</p>
+<p>Если вы уже зарегистрированы, авторизуйтесь на <a href="/account/login/">странице входа</a>
+либо в окне входа в левой верхней части любой страницы сайта.</p>
+<p>Если вы не можете вспомнить пароль, перейдите на
+<a href="/account/password-reset/">страницу восстановления пароля</a>.</p>
+<h3>2. Размещение запроса в службу технической поддержки</h3>
+<p>Ниже, на этой странице, приведён список ваших запросов с указанием их текущего статуса.
+Для ввода нового запроса нажмите на кнопку «Создать новое обращение».</p>
+"""
+
+RULES_RU = """
+<p>Укажите тему обращения и опишите суть проблемы. При необходимости прикрепите к сообщению
+файлы любого формата (размером до 300 КБ каждый).</p>
+<p>При первом обращении укажите номер вашего счёта или заказа, чтобы мы могли
+идентифицировать вас как клиента. Запросы могут вводить как текущие, так и потенциальные
+клиенты компании; текущие клиенты имеют более высокий приоритет в обслуживании.</p>
+<p>В тексте обращения укажите:</p>
+<ol type="a">
+<li>название продукта и его точную версию;</li>
+<li>версию операционной системы;</li>
+<li>детальное описание проблемы, включая, по возможности, шаги, приведшие к её возникновению;</li>
+<li>шаги, необходимые для повторения проблемы в лаборатории специалистами поддержки.</li>
+</ol>
+"""
+
+THANKS_RU = "<p>Спасибо! Обращение принято. Мы ответим вам по электронной почте и здесь, на странице обращения.</p>"
+
+HELP_RU = {
+    "help_subject": "Коротко, в одной строке: что не работает.",
+    "help_product": "Если продукта нет в списке, выберите «Другой» и укажите название.",
+    "help_product_version": "Точная версия, например 4.2.1 (сборка 1187): она есть в окне «О программе».",
+    "help_os_version": "Например: Windows 11 23H2, Astra Linux 1.7, macOS 14.4.",
+    "help_criticality": "Насколько проблема мешает вашей работе.",
+    "help_description": "Что вы делали, что ожидали увидеть и что произошло; тексты ошибок и журналы.",
+    "help_steps_to_problem": "Шаги, после которых возникла проблема.",
+    "help_steps_to_reproduce": "Как повторить проблему в нашей лаборатории, шаг за шагом.",
+    "help_invoice_number": "Номер счёта или заказа из наших документов: с ним мы узнаем вас как клиента.",
+    "help_attachments": "Снимки экрана, журналы, файлы настроек.",
+}
+
+
+class Command(BaseCommand):
+    help = "Create the support demo: pages, products, a client account and demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--home-model", default="home.HomePage")
+
+    @transaction.atomic
+    def handle(self, *args, home_model, **options):
+        home = self.home_page(apps.get_model(home_model))
+        support = self.support_page(home)
+        for position, name in enumerate(PRODUCTS):
+            Product.objects.update_or_create(name=name, defaults={"sort_order": position})
+        account = self.client_account()
+        site = Site.objects.get(is_default_site=True)
+        support_settings = SupportSettings.for_site(site)
+        if not support_settings.notification_emails:
+            support_settings.notification_emails = "support@demo.example"
+            support_settings.save()
+        secrets = {name: self.account(name, *spec) for name, spec in ACCOUNTS.items()}
+        self.report(support, account, secrets)
+
+    def home_page(self, model):
+        Locale.objects.get_or_create(language_code=Locale.get_default().language_code)
+        root = Page.get_first_root_node()
+        home = model.objects.first()
+        if home is None:
+            # Wagtail's initial migration adds a welcome page: the demo's home page replaces it.
+            for child in root.get_children():
+                if child.slug == "home":
+                    child.slug = "home-old"
+                    child.save_revision().publish()
+            home = root.add_child(
+                instance=model(
+                    title="AVSoft",
+                    slug="home",
+                    body="<p>Демонстрационный сайт компании. Служба поддержки: "
+                    '<a href="/support/">/support/</a>.</p>',
+                )
+            )
+            for child in root.get_children().exclude(pk=home.pk):
+                child.delete()
+        Site.objects.update_or_create(
+            is_default_site=True,
+            defaults={
+                "hostname": "127.0.0.1",
+                "port": 8000,
+                "root_page": home,
+                "site_name": "AVSoft demo",
+            },
+        )
+        return home
+
+    def support_page(self, home):
+        page = SupportPage.objects.child_of(home).filter(slug="support").first()
+        if page is None:
+            page = home.add_child(
+                instance=SupportPage(
+                    title="Техническая поддержка",
+                    slug="support",
+                    intro=INTRO_RU,
+                    filing_rules=RULES_RU,
+                    thank_you_text=THANKS_RU,
+                    **HELP_RU,
+                )
+            )
+            page.save_revision().publish()
+        return page
+
+    def client_account(self):
+        account, _ = ClientAccount.objects.get_or_create(
+            company="ООО «Ромашка»",
+            defaults={"contact_emails": "it@romashka.example", "active": True},
+        )
+        ClientInvoiceNumber.objects.get_or_create(account=account, number=DEMO_INVOICE)
+        return account
+
+    def account(self, username, password, full_name, role):
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username, email=f"{username}@demo.example", password=password
+            )
+        first, _, last = full_name.partition(" ")
+        user.first_name, user.last_name = first, last
+        user.is_superuser = user.is_staff = role == "superuser"
+        user.save()
+        group_name = {"staff": "Support staff", "editor": "Editors"}.get(role)
+        if group_name:
+            group = Group.objects.filter(name=group_name).first()
+            if group is None:
+                self.stderr.write(f"Group '{group_name}' is missing; {username} has no group.")
+            else:
+                user.groups.add(group)
+        if role == "member":
+            MemberProfile.objects.get_or_create(
+                user=user,
+                defaults={"full_name": full_name, "email_confirmed_at": timezone.now()},
+            )
+            return None
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+        return base64.b32encode(device.bin_key).decode()
+
+    def report(self, support, account, secrets):
+        base = "http://127.0.0.1:8000"
+        w = self.stdout.write
+        w("")
+        w(self.style.SUCCESS(f"Demo ready. Site: {base}/  Support page: {base}{support.url}"))
+        w(f"Admin: {base}/admin/   E-mail goes to files in demo/var/mail/")
+        w(f"Language: {settings.LANGUAGE_CODE} (DEMO_LANGUAGE=en make demo for English)")
+        w("")
+        w("Demo accounts (username / password):")
+        for username, (password, full_name, role) in ACCOUNTS.items():
+            line = f"  {role:<10} {username:<8} / {password:<18} {full_name}"
+            if secrets.get(username):
+                line += f"\n             TOTP secret (base32): {secrets[username]}"
+            w(line)
+        w("")
+        w(f"Client account: {account.company}, invoice number {DEMO_INVOICE}")
+        w("  (give it on a first ticket to be recognised as a current client)")
+        w("")
