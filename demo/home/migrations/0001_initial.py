@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0100_delete_redirect'),
+        ('wagtailcore', '0098_apitoken'),
     ]
 
     operations = [
