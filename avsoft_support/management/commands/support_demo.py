@@ -114,14 +114,12 @@ class Command(BaseCommand):
                 if child.slug == "home":
                     child.slug = "home-old"
                     child.save_revision().publish()
-            home = root.add_child(
-                instance=model(
-                    title="AVSoft",
-                    slug="home",
-                    body="<p>Демонстрационный сайт компании. Служба поддержки: "
-                    '<a href="/support/">/support/</a>.</p>',
+            home = model(title="AVSoft", slug="home")
+            if hasattr(home, "body"):
+                home.body = (
+                    '<p>Демонстрационный сайт компании. <a href="/support/">Служба поддержки</a>.</p>'
                 )
-            )
+            home = root.add_child(instance=home)
             for child in root.get_children().exclude(pk=home.pk):
                 child.delete()
         Site.objects.update_or_create(

@@ -1,0 +1,85 @@
+"""The demo command, the deploy check of the demo's production settings, and our system checks."""
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from avsoft_support.checks import check_attachment_storage, check_middleware
+from avsoft_support.models import ClientAccount, ClientInvoiceNumber, Product, SupportPage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _counts():
+    return (
+        get_user_model().objects.count(),
+        TOTPDevice.objects.count(),
+        SupportPage.objects.count(),
+        Product.objects.count(),
+        ClientAccount.objects.count(),
+        ClientInvoiceNumber.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_demo_command_twice_duplicates_nothing(capsys):
+    call_command("support_demo", home_model="testapp.HomePage")
+    first = _counts()
+    out = capsys.readouterr().out
+    call_command("support_demo", home_model="testapp.HomePage")
+    assert _counts() == first
+    assert first[:3] == (4, 3, 1)
+    # The printed secrets are those of the stored devices, and the invoice number is shown.
+    device = TOTPDevice.objects.get(user__username="support")
+
+    assert base64.b32encode(device.bin_key).decode() in out
+    assert "INV-2026-0042" in out
+    page = SupportPage.objects.get()
+    assert page.url_path.endswith("/support/")
+    assert "Регламент" in page.intro
+
+
+def test_deploy_check_of_demo_production_settings_is_clean(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "demo_site.settings_production",
+        "DJANGO_SECRET_KEY": "x" * 20 + "-Production-Secret-Key-For-The-Check-0123456789",
+        "DEMO_VAR_DIR": str(tmp_path),
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT / "demo",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_missing_attachment_storage_is_an_error():
+    with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}):
+        errors = check_attachment_storage(None)
+    assert [e.id for e in errors] == ["avsoft_support.E001"]
+
+
+def test_otp_middleware_missing_or_misplaced_is_an_error():
+    from django.conf import settings
+
+    without = [m for m in settings.MIDDLEWARE if m != "django_otp.middleware.OTPMiddleware"]
+    with override_settings(MIDDLEWARE=without):
+        assert [e.id for e in check_middleware(None)] == ["avsoft_support.E002"]
+    misplaced = ["django_otp.middleware.OTPMiddleware", *without]
+    with override_settings(MIDDLEWARE=misplaced):
+        assert [e.id for e in check_middleware(None)] == ["avsoft_support.E003"]
+    assert check_middleware(None) == []
