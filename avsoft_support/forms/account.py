@@ -1,0 +1,277 @@
+"""Member-area forms: registration, login, confirmation re-send, profile, e-mail and invoice number."""
+
+from django import forms
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.auth.forms import UserCreationForm, UsernameField
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..models import MemberProfile, normalize_invoice_number
+from ..ratelimit import RateLimit, retry_after, too_many_attempts_message
+
+UserModel = get_user_model()
+
+RATE_LIMITED = "rate_limited"
+
+
+def email_in_use(email, exclude_user=None):
+    users = UserModel._default_manager.filter(email__iexact=email)
+    if exclude_user is not None:
+        users = users.exclude(pk=exclude_user.pk)
+    return users.exists()
+
+
+def find_user(identifier):
+    """The one user a username or e-mail address names, else None.
+
+    An exact username wins, then a username in another case, then an e-mail address that only
+    one account uses.
+    """
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    candidates = list(
+        UserModel._default_manager.filter(
+            Q(username__iexact=identifier) | Q(email__iexact=identifier)
+        )[:10]
+    )
+    folded = identifier.casefold()
+    for matches in (
+        lambda user: user.get_username() == identifier,
+        lambda user: user.get_username().casefold() == folded,
+        lambda user: (user.email or "").casefold() == folded,
+    ):
+        found = [user for user in candidates if matches(user)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def awaits_confirmation(user):
+    profile = MemberProfile.objects.filter(user=user).first()
+    return not user.is_active and profile is not None and profile.email_confirmed_at is None
+
+
+def _password_help_text():
+    # Django's own help is an HTML list; our field template puts help text in a paragraph.
+    return " ".join(password_validation.password_validators_help_texts())
+
+
+class RegistrationForm(UserCreationForm):
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        help_text=_("We send a link to this address; your account works once you follow it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        help_text=_("How our support staff address you."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    company = forms.CharField(
+        label=_("Company"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+
+    field_order = ["username", "email", "password1", "password2", "full_name", "company", "phone"]
+
+    class Meta(UserCreationForm.Meta):
+        model = UserModel
+        fields = ("username", "email")
+        field_classes = {"username": UsernameField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = _password_help_text()
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and UserModel._default_manager.filter(username__iexact=username).exists():
+            raise ValidationError(
+                _("This username is already taken. Please choose another one."),
+                code="duplicate_username",
+            )
+        return username
+
+    def clean_email(self):
+        email = UserModel.objects.normalize_email(self.cleaned_data["email"])
+        if email_in_use(email):
+            raise ValidationError(
+                _(
+                    "An account with this e-mail address already exists. If it is yours, log "
+                    "in or reset your password."
+                ),
+                code="duplicate_email",
+            )
+        return email
+
+    def save(self):
+        """Create the inactive user and their profile; the confirmation link activates them."""
+        user = super().save(commit=False)
+        user.is_active = False
+        user.save()
+        MemberProfile.objects.create(
+            user=user,
+            full_name=self.cleaned_data["full_name"],
+            company=self.cleaned_data["company"],
+            phone=self.cleaned_data["phone"],
+        )
+        return user
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username or e-mail"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    error_messages = {
+        "invalid_login": _("Wrong username or password. Please try again."),
+        "unconfirmed": _(
+            "Please confirm your e-mail address first: follow the link in the message we sent "
+            "you when you registered."
+        ),
+        "inactive": _("This account is disabled. Please contact support."),
+    }
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.user_cache = None
+        self.retry_after = 0
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        identifier = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not identifier or not password:
+            return self.cleaned_data
+        user = find_user(identifier)
+        username = user.get_username() if user else identifier
+        limits = (
+            RateLimit.for_ip("login_ip", self.request),
+            RateLimit.for_account("login_account", username),
+        )
+        # Over the limit, the password is not even looked at.
+        self.retry_after = retry_after(*limits)
+        if self.retry_after:
+            raise ValidationError(too_many_attempts_message(self.retry_after), code=RATE_LIMITED)
+        self.user_cache = authenticate(self.request, username=username, password=password)
+        if self.user_cache is not None:
+            limits[1].reset()
+            return self.cleaned_data
+        # Only someone who knows the password learns why an existing account cannot log in.
+        if user is not None and not user.is_active and user.check_password(password):
+            code = "unconfirmed" if awaits_confirmation(user) else "inactive"
+            raise ValidationError(self.error_messages[code], code=code)
+        for limit in limits:
+            limit.hit()
+        raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+    def get_user(self):
+        return self.user_cache
+
+
+class EmailForm(forms.Form):
+    """One e-mail address: re-sending a confirmation link."""
+
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        help_text=_("The address you registered with."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        help_text=_("The address of your account. We send a link to set a new password there."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = MemberProfile
+        fields = ["full_name", "company", "phone"]
+        labels = {"full_name": _("Full name"), "company": _("Company"), "phone": _("Phone")}
+        help_texts = {"full_name": _("How our support staff address you.")}
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "company": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+
+
+class ChangeEmailForm(forms.Form):
+    email = forms.EmailField(
+        label=_("New e-mail"),
+        max_length=254,
+        help_text=_("We send a link to the new address; it replaces the old one once you follow it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        help_text=_("To make sure it is you who asks."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = UserModel.objects.normalize_email(self.cleaned_data["email"])
+        if email.casefold() == (self.user.email or "").casefold():
+            raise ValidationError(_("This is already your e-mail address."), code="same_email")
+        if email_in_use(email, exclude_user=self.user):
+            raise ValidationError(
+                _("Another account already uses this e-mail address."), code="duplicate_email"
+            )
+        return email
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Your password is not correct."), code="password_incorrect")
+        return password
+
+
+class InvoiceNumberForm(forms.Form):
+    invoice_number = forms.CharField(
+        label=_("Invoice/order number"),
+        max_length=64,
+        help_text=_(
+            "The number of an invoice or order you received from us. It identifies you as our "
+            "client, and clients' tickets are handled first."
+        ),
+    )
+
+    def clean_invoice_number(self):
+        number = self.cleaned_data["invoice_number"].strip()
+        if not normalize_invoice_number(number):
+            raise ValidationError(
+                _("Please enter the number as it is written on the invoice or order."),
+                code="invalid",
+            )
+        return number
