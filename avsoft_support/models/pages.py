@@ -1,15 +1,31 @@
-"""The support page: a mixin with the behaviour and a concrete page, as Wagtail's form builder does."""
+"""The support page: a mixin with the behaviour and a concrete page, as Wagtail's form builder does.
+
+``SupportPageMixin`` carries the editable texts and the ticket routes (RoutablePageMixin); a site
+that has its own base page builds ``class MySupportPage(SupportPageMixin, MyBasePage)``.
+The route methods only delegate: the views live in ``avsoft_support/views/tickets.py``.
+
+Routes (names for ``reverse_subpage`` / ``{% routablepageurl %}``):
+    ""                       index   intro, filing rules, the member's ticket list
+    "new/"                   new     the new-ticket form
+    "<number>/"              ticket  one ticket: conversation, reply form, downloads
+    "<number>/reply/"        reply   POST a reply
+    "<number>/close/"        close   POST: the member closes their ticket
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from ..csp import customer_csp
 
-class SupportPageMixin(models.Model):
-    """Editable texts of a support page. The ticket routes live in views/tickets.py."""
+TICKET_NUMBER = r"(?P<number>[0-9]{4}-[0-9]{1,12})"
+
+
+class SupportPageMixin(RoutablePageMixin, models.Model):
+    """Editable texts of a support page and its ticket routes."""
 
     intro = RichTextField(_("introduction"), blank=True)
     filing_rules = RichTextField(_("how to file a ticket"), blank=True)
@@ -47,14 +63,92 @@ class SupportPageMixin(models.Model):
         ),
     ]
 
+    # Templates of the routes; a subclass may point them elsewhere.
+    ticket_form_template = "avsoft_support/tickets/new.html"
+    ticket_detail_template = "avsoft_support/tickets/detail.html"
+    ticket_not_found_template = "avsoft_support/tickets/not_found.html"
+    tickets_per_page = 20
+
     class Meta:
         abstract = True
 
+    def serve(self, request, view=None, args=None, kwargs=None):
+        # Every route of the page is a customer page: it sends our Content-Security-Policy.
+        parent_serve = super().serve
+        return customer_csp(lambda req: parent_serve(req, view, args, kwargs))(request)
 
-class SupportPage(RoutablePageMixin, SupportPageMixin, Page):
+    # Routes --------------------------------------------------------------------------------
+
+    @path("", name="index")
+    def index_route(self, request, *args, **kwargs):
+        from ..views import tickets
+
+        return tickets.ticket_index(self, request)
+
+    @path("new/", name="new")
+    def new_ticket_route(self, request):
+        from ..views import tickets
+
+        return tickets.new_ticket(self, request)
+
+    @re_path(rf"^{TICKET_NUMBER}/$", name="ticket")
+    def ticket_route(self, request, number):
+        from ..views import tickets
+
+        return tickets.ticket_detail(self, request, number)
+
+    @re_path(rf"^{TICKET_NUMBER}/reply/$", name="reply")
+    def reply_route(self, request, number):
+        from ..views import tickets
+
+        return tickets.reply(self, request, number)
+
+    @re_path(rf"^{TICKET_NUMBER}/close/$", name="close")
+    def close_route(self, request, number):
+        from ..views import tickets
+
+        return tickets.close(self, request, number)
+
+    # URLs ------------------------------------------------------------------------------------
+
+    def route_url(self, name, request=None, **kwargs):
+        """The page-relative URL of one of its routes, e.g. ``route_url("ticket", number=n)``."""
+        return (self.get_url(request) or "") + self.reverse_subpage(name, kwargs=kwargs)
+
+    def full_route_url(self, name, request=None, **kwargs):
+        return (self.get_full_url(request) or "") + self.reverse_subpage(name, kwargs=kwargs)
+
+    def ticket_url(self, ticket, request=None):
+        return self.route_url("ticket", request, number=ticket.number)
+
+
+class SupportPage(SupportPageMixin, Page):
     template = "avsoft_support/pages/support_page.html"
     content_panels = Page.content_panels + SupportPageMixin.content_panels_support
+    subpage_types = []
 
     class Meta:
         verbose_name = _("support page")
         verbose_name_plural = _("support pages")
+
+
+def find_support_page(site=None):
+    """The first live support page (of ``site`` when given), in tree order, or None.
+
+    Tickets do not belong to one page: any live support page shows a member their tickets.
+    Mails and the old site's addresses use this one.
+    """
+    from wagtail.models import get_page_models
+
+    page_models = [
+        model
+        for model in get_page_models()
+        if issubclass(model, SupportPageMixin) and not model._meta.abstract
+    ]
+    if not page_models:
+        return None
+    pages = Page.objects.live().type(*page_models).order_by("path")
+    if site is not None:
+        pages = pages.descendant_of(site.root_page, inclusive=True)
+    page = pages.first()
+    return page.specific if page is not None else None

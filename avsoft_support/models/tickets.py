@@ -1,8 +1,12 @@
 """Tickets, the messages in them and the files attached to those messages."""
 
+import uuid
+
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +26,11 @@ class TicketStatus(models.TextChoices):
     def open_values(cls):
         return [cls.NEW, cls.IN_PROGRESS, cls.WAITING]
 
+    @classmethod
+    def closed_values(cls):
+        """Done from the customer's point of view: resolved (may still reopen) or closed."""
+        return [cls.RESOLVED, cls.CLOSED]
+
 
 class Criticality(models.IntegerChoices):
     # Lower is more urgent, so ascending order serves the urgent first.
@@ -29,6 +38,32 @@ class Criticality(models.IntegerChoices):
     HIGH = 2, _("High: a major function does not work")
     NORMAL = 3, _("Normal")
     LOW = 4, _("Low: a question or a wish")
+
+
+def format_ticket_number(pk, created_at):
+    """The public number: the year the ticket was filed and its primary key, e.g. 2026-00042.
+
+    Derived from the primary key after the insert, so it is unique and needs no lock however
+    many tickets are filed at once (the database hands out primary keys); the year makes it
+    readable over the phone and tells at a glance how old a ticket is.
+    """
+    if timezone.is_aware(created_at):
+        created_at = timezone.localtime(created_at)
+    return f"{created_at.year}-{pk:05d}"
+
+
+class TicketQuerySet(models.QuerySet):
+    def for_member(self, user):
+        """The tickets a member filed: the only ones a customer page may ever show them."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(author_id=user.pk)
+
+    def open(self):
+        return self.filter(status__in=TicketStatus.open_values())
+
+    def closed(self):
+        return self.filter(status__in=TicketStatus.closed_values())
 
 
 class Ticket(models.Model):
@@ -81,6 +116,8 @@ class Ticket(models.Model):
     sla_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -96,6 +133,13 @@ class Ticket(models.Model):
     def __str__(self):
         return f"{self.number} {self.subject}" if self.number else self.subject
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding and not self.number:
+            self.number = format_ticket_number(self.pk, self.created_at)
+            type(self)._default_manager.filter(pk=self.pk).update(number=self.number)
+
     @property
     def product_name(self):
         return self.product.name if self.product_id else self.product_other
@@ -110,6 +154,12 @@ class Ticket(models.Model):
         if self.last_staff_reply_at is None:
             return False
         return self.customer_last_seen_at is None or self.last_staff_reply_at > self.customer_last_seen_at
+
+
+class MessageQuerySet(models.QuerySet):
+    def public(self):
+        """What the customer may see: everything but internal notes."""
+        return self.filter(is_internal=False)
 
 
 class Message(models.Model):
@@ -130,6 +180,8 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    objects = MessageQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
@@ -147,8 +199,6 @@ def attachment_storage():
 
 def attachment_upload_to(instance, filename):
     # The stored name is random: the original name is kept in the row, never trusted as a path.
-    import uuid
-
     now = timezone.now()
     return f"support/{now:%Y/%m}/{uuid.uuid4().hex}"
 
@@ -171,3 +221,12 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+@receiver(post_delete, sender=Attachment, dispatch_uid="avsoft_support_attachment_file_cleanup")
+def _delete_attachment_file(sender, instance, **kwargs):
+    """A deleted attachment (or ticket) takes its file with it, once the deletion is committed."""
+    name = instance.file.name
+    if name:
+        storage = instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name), robust=True)

@@ -1,0 +1,242 @@
+"""The ticket's own rules: filing, replying, notes and status, each in one transaction.
+
+Customer views, staff views and bulk actions all go through these three functions, so that a
+ticket changes the same way wherever the change is made. Each writes a Wagtail log entry and
+leaves its e-mails to ``notifications``, which sends them only once the transaction commits.
+
+Status rules
+------------
+* A public staff reply sets ``first_response_at`` (once) and ``last_staff_reply_at``, and moves a
+  *new* ticket to *in progress*: someone is working on it.
+* A customer reply to a *resolved* ticket reopens it (*in progress*). A customer reply to a
+  ticket *waiting for customer* also moves it to *in progress*: the customer has answered, the
+  ball is back with support. *New* and *in progress* stay as they are.
+* A *closed* ticket is final for the customer: ``add_message`` refuses a customer reply
+  (``TicketClosed``); the customer files a new ticket instead. Staff may still write on it.
+* Internal notes change nothing the customer sees (not even the last activity) and notify
+  nobody.
+* ``set_status``: staff (``avsoft_support.change_ticket``) may set any status; the customer who
+  filed the ticket may only close it; anyone else gets ``PermissionDenied``.
+"""
+
+import hashlib
+import os
+import unicodedata
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from . import client_status, notifications
+from .log_actions import TICKET_CREATE, TICKET_NOTE, TICKET_REPLY, TICKET_STATUS
+from .models import Attachment, ClientStatus, Message, Ticket, TicketStatus
+from .sla import first_response_due
+
+STAFF_PERMISSION = "avsoft_support.change_ticket"
+
+
+class TicketClosed(Exception):
+    """A customer tried to reply to a closed ticket."""
+
+
+def clean_file_name(name, max_length=255):
+    """The name to show and to offer on download: no path, no control characters, not too long."""
+    name = os.path.basename(str(name or "").replace("\\", "/"))
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    if not name or name in (".", ".."):
+        name = "file"
+    if len(name) > max_length:
+        stem, ext = os.path.splitext(name)
+        ext = ext[:16]
+        name = stem[: max_length - len(ext)] + ext
+    return name
+
+
+def _store_attachments(message, files, saved_names):
+    """Write the files to the private storage and create their rows.
+
+    ``saved_names`` collects what was written, so a failed transaction can take the files back.
+    """
+    rows = []
+    for upload in files:
+        digest = hashlib.sha256()
+        size = 0
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+        upload.seek(0)
+        attachment = Attachment(
+            message=message,
+            original_name=clean_file_name(upload.name),
+            size=size,
+            content_type=(getattr(upload, "content_type", "") or "")[:255],
+            sha256=digest.hexdigest(),
+            created_at=message.created_at,
+        )
+        # upload_to gives a random name; the original name is only ever kept in the row.
+        attachment.file.save(attachment.original_name, upload, save=False)
+        saved_names.append((attachment.file.storage, attachment.file.name))
+        rows.append(attachment)
+    if rows:
+        Attachment.objects.bulk_create(rows)
+    return rows
+
+
+def _delete_files(saved_names):
+    for storage, name in saved_names:
+        storage.delete(name)
+
+
+def _log_status(ticket, old, new, by, **extra):
+    log(instance=ticket, action=TICKET_STATUS, user=by, data={"old": old, "new": new, **extra})
+
+
+def create_ticket(*, author, profile, data, files=(), support_settings):
+    """File a ticket: the ticket, its first message and its files, in one transaction.
+
+    ``data``: subject, product (a Product or None), product_other, product_version, os_version,
+    criticality, description (the first message), steps_to_problem, steps_to_reproduce and,
+    optionally, invoice_number (used only while the profile has none).
+    """
+    saved_names = []
+    try:
+        with transaction.atomic():
+            number = (data.get("invoice_number") or "").strip()
+            if number and not profile.invoice_number:
+                client_status.apply_invoice_number(profile, number)
+            now = timezone.now()
+            status = profile.client_status
+            product = data.get("product")
+            ticket = Ticket.objects.create(
+                subject=data["subject"],
+                product=product,
+                product_other="" if product is not None else data.get("product_other", ""),
+                product_version=data.get("product_version", ""),
+                os_version=data.get("os_version", ""),
+                criticality=data.get("criticality") or Ticket._meta.get_field("criticality").default,
+                steps_to_problem=data.get("steps_to_problem", ""),
+                steps_to_reproduce=data.get("steps_to_reproduce", ""),
+                author=author,
+                client_status=status,
+                priority=ClientStatus.priority_of(status),
+                invoice_number=profile.invoice_number,
+                created_at=now,
+                last_activity_at=now,
+                sla_due_at=first_response_due(support_settings, status, now),
+            )
+            message = Message.objects.create(
+                ticket=ticket, author=author, body=data.get("description", ""), created_at=now
+            )
+            attachments = _store_attachments(message, files, saved_names)
+            log(
+                instance=ticket,
+                action=TICKET_CREATE,
+                user=author,
+                data={
+                    "number": ticket.number,
+                    "client_status": status,
+                    "priority": ticket.priority,
+                    "attachments": len(attachments),
+                },
+            )
+            notifications.ticket_created(ticket)
+    except BaseException:
+        _delete_files(saved_names)
+        raise
+    return ticket
+
+
+def add_message(ticket, author, body, files=(), *, from_staff=False, internal=False):
+    """Add a message (a public reply, or with ``internal=True`` a staff-only note)."""
+    if internal and not from_staff:
+        raise ValueError("Only support staff write internal notes.")
+    if not from_staff and ticket.status == TicketStatus.CLOSED:
+        raise TicketClosed(ticket.number)
+    saved_names = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            message = Message.objects.create(
+                ticket=ticket,
+                author=author,
+                body=body or "",
+                from_staff=from_staff,
+                is_internal=internal,
+                created_at=now,
+            )
+            attachments = _store_attachments(message, files, saved_names)
+            if internal:
+                log(
+                    instance=ticket,
+                    action=TICKET_NOTE,
+                    user=author,
+                    data={"message": message.pk, "attachments": len(attachments)},
+                )
+                return message
+
+            old_status = ticket.status
+            ticket.last_activity_at = now
+            fields = ["last_activity_at"]
+            if from_staff:
+                if ticket.first_response_at is None:
+                    ticket.first_response_at = now
+                    fields.append("first_response_at")
+                ticket.last_staff_reply_at = now
+                fields.append("last_staff_reply_at")
+                if old_status == TicketStatus.NEW:
+                    ticket.status = TicketStatus.IN_PROGRESS
+            elif old_status in (TicketStatus.RESOLVED, TicketStatus.WAITING):
+                ticket.status = TicketStatus.IN_PROGRESS
+            if ticket.status != old_status:
+                fields.append("status")
+            ticket.save(update_fields=fields)
+            log(
+                instance=ticket,
+                action=TICKET_REPLY,
+                user=author,
+                data={
+                    "message": message.pk,
+                    "from_staff": from_staff,
+                    "attachments": len(attachments),
+                },
+            )
+            if ticket.status != old_status:
+                reason = "staff_reply" if from_staff else "customer_reply"
+                _log_status(ticket, old_status, ticket.status, author, reason=reason)
+            if from_staff:
+                notifications.staff_replied(message)
+            else:
+                notifications.customer_replied(message)
+    except BaseException:
+        _delete_files(saved_names)
+        raise
+    return message
+
+
+def is_staff_actor(user):
+    return bool(user and user.is_authenticated and user.has_perm(STAFF_PERMISSION))
+
+
+def set_status(ticket, status, by):
+    """Change the status; returns whether it changed."""
+    status = TicketStatus(status)
+    customer_closing = by is not None and by.pk == ticket.author_id and status == TicketStatus.CLOSED
+    if not (is_staff_actor(by) or customer_closing):
+        raise PermissionDenied("Customers may only close their own tickets.")
+    old = ticket.status
+    if old == status:
+        return False
+    with transaction.atomic():
+        now = timezone.now()
+        ticket.status = status
+        ticket.last_activity_at = now
+        if status == TicketStatus.CLOSED:
+            ticket.closed_at = now
+        elif old == TicketStatus.CLOSED:
+            ticket.closed_at = None
+        ticket.save(update_fields=["status", "last_activity_at", "closed_at"])
+        _log_status(ticket, old, status, by)
+        if by is None or by.pk != ticket.author_id:
+            notifications.status_changed(ticket, old, status)
+    return True

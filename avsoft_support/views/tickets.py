@@ -1,0 +1,287 @@
+"""The customer's ticket pages, served as routes of a SupportPage (see models/pages.py).
+
+Each function takes the page and the request. A member sees only their own tickets: every
+lookup goes through ``Ticket.objects.for_member(user)`` and anything else answers 404, to
+anonymous visitors too (who get a 404 that offers the login).
+"""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from .. import conversation
+from ..forms.tickets import ReplyForm, TicketForm
+from ..models import MemberProfile, SupportSettings, Ticket, TicketStatus
+
+THANKS_SESSION_KEY = "avsoft_support_thanks"
+LIST_FILTERS = ("all", "open", "closed")
+
+
+def _reverse_or_none(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def login_url(next_url):
+    """The member area's login URL with ``next``, or None when the site has no login view."""
+    url = _reverse_or_none(getattr(settings, "LOGIN_URL", None) or "avsoft_support:login")
+    if url is None:
+        url = _reverse_or_none("avsoft_support:login")
+    if url is None:
+        return None
+    return f"{url}?{urlencode({'next': next_url})}"
+
+
+def _private(response):
+    # A member's pages are theirs alone: no shared cache may keep them.
+    add_never_cache_headers(response)
+    return response
+
+
+def _profile_for(user):
+    profile = MemberProfile.objects.filter(user=user).first()
+    if profile is None:
+        name = user.get_full_name() or user.get_username()
+        profile, _created = MemberProfile.objects.get_or_create(
+            user=user, defaults={"full_name": name}
+        )
+    return profile
+
+
+def _member_ticket(request, number):
+    """The member's own ticket with this number, or None."""
+    return (
+        Ticket.objects.for_member(request.user)
+        .select_related("product")
+        .filter(number=number)
+        .first()
+    )
+
+
+def _not_found(page, request):
+    if request.user.is_authenticated:
+        raise Http404
+    # The same 404 as for anyone else's ticket, with the way in for its owner.
+    response = page.render(
+        request,
+        template=page.ticket_not_found_template,
+        context_overrides=_page_context(
+            page, request, login_url=login_url(request.get_full_path())
+        ),
+    )
+    response.status_code = 404
+    return response
+
+
+def _page_context(page, request, **extra):
+    return {
+        "support_page": page,
+        "index_url": page.route_url("index", request),
+        "new_ticket_url": page.route_url("new", request),
+        **extra,
+    }
+
+
+# Index: intro, filing rules and the member's ticket list ------------------------------------
+
+
+def ticket_index(page, request):
+    if not request.user.is_authenticated:
+        return page.render(
+            request,
+            context_overrides=_page_context(
+                page, request, login_url=login_url(request.get_full_path())
+            ),
+        )
+
+    show = request.GET.get("show", "all")
+    if show not in LIST_FILTERS:
+        show = "all"
+    mine = Ticket.objects.for_member(request.user)
+    counts = mine.aggregate(
+        all=Count("pk"),
+        open=Count("pk", filter=Q(status__in=TicketStatus.open_values())),
+        closed=Count("pk", filter=Q(status__in=TicketStatus.closed_values())),
+    )
+    tickets = member_ticket_list(request.user)
+    if show == "open":
+        tickets = tickets.open()
+    elif show == "closed":
+        tickets = tickets.closed()
+    paginator = Paginator(tickets, page.tickets_per_page)
+    # The counts above already know the total: no second COUNT query.
+    paginator.count = counts[show]
+    tickets_page = paginator.get_page(request.GET.get("page"))
+    page_url = page.get_url(request) or ""
+    ticket_list = list(tickets_page.object_list)
+    for ticket in ticket_list:
+        ticket.customer_url = page_url + page.reverse_subpage("ticket", kwargs={"number": ticket.number})
+    filters = [
+        {"value": value, "label": label, "count": counts[value], "current": value == show}
+        for value, label in (
+            ("all", _("All")),
+            ("open", _("Open")),
+            ("closed", _("Resolved and closed")),
+        )
+    ]
+    return _private(
+        page.render(
+            request,
+            context_overrides=_page_context(
+                page,
+                request,
+                tickets_page=tickets_page,
+                tickets=ticket_list,
+                show=show,
+                filters=filters,
+                counts=counts,
+            ),
+        )
+    )
+
+
+# New ticket ------------------------------------------------------------------------------------
+
+
+def new_ticket(page, request):
+    if not request.user.is_authenticated:
+        url = login_url(request.get_full_path())
+        return HttpResponseRedirect(url or page.route_url("index", request))
+
+    profile = _profile_for(request.user)
+    support_settings = SupportSettings.for_request(request)
+    form_kwargs = {"page": page, "profile": profile, "support_settings": support_settings}
+    if request.method == "POST":
+        form = TicketForm(request.POST, request.FILES, **form_kwargs)
+        if form.is_valid():
+            ticket = conversation.create_ticket(
+                author=request.user,
+                profile=profile,
+                data=form.cleaned_data,
+                files=form.cleaned_data["attachments"],
+                support_settings=support_settings,
+            )
+            request.session[THANKS_SESSION_KEY] = ticket.number
+            return HttpResponseRedirect(page.ticket_url(ticket, request))
+    else:
+        form = TicketForm(**form_kwargs)
+    return _private(
+        page.render(
+            request,
+            template=page.ticket_form_template,
+            context_overrides=_page_context(page, request, form=form, profile=profile),
+        )
+    )
+
+
+# One ticket ------------------------------------------------------------------------------------
+
+
+def member_ticket_list(user):
+    """The member's tickets with what the list shows, newest activity first: one query."""
+    return (
+        Ticket.objects.for_member(user)
+        .select_related("product")
+        .order_by("-last_activity_at", "-pk")
+    )
+
+
+def customer_conversation(ticket):
+    """The messages a customer sees, in order, with authors and files: two queries."""
+    return (
+        ticket.messages.public()
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+def _render_ticket(page, request, ticket, reply_form, status=200):
+    conversation_messages = list(customer_conversation(ticket))
+    thanks = request.session.get(THANKS_SESSION_KEY) == ticket.number
+    if thanks:
+        del request.session[THANKS_SESSION_KEY]
+    response = page.render(
+        request,
+        template=page.ticket_detail_template,
+        context_overrides=_page_context(
+            page,
+            request,
+            ticket=ticket,
+            conversation=conversation_messages,
+            reply_form=reply_form,
+            can_reply=ticket.status != TicketStatus.CLOSED,
+            reply_url=page.route_url("reply", request, number=ticket.number),
+            close_url=page.route_url("close", request, number=ticket.number),
+            ticket_url=page.ticket_url(ticket, request),
+            show_thanks=thanks,
+        ),
+    )
+    response.status_code = status
+    return _private(response)
+
+
+def ticket_detail(page, request, number):
+    ticket = _member_ticket(request, number)
+    if ticket is None:
+        return _not_found(page, request)
+    if request.method != "GET" and request.method != "HEAD":
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    form = ReplyForm(support_settings=SupportSettings.for_request(request), page=page)
+    response = _render_ticket(page, request, ticket, form)
+    # The member has now seen every reply so far: the "new reply" marker goes.
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(customer_last_seen_at=now)
+    return response
+
+
+def reply(page, request, number):
+    ticket = _member_ticket(request, number)
+    if ticket is None:
+        return _not_found(page, request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ReplyForm(
+        request.POST,
+        request.FILES,
+        support_settings=SupportSettings.for_request(request),
+        page=page,
+    )
+    if ticket.status == TicketStatus.CLOSED:
+        messages.error(
+            request, _("This ticket is closed. Please create a new ticket instead.")
+        )
+        return HttpResponseRedirect(page.ticket_url(ticket, request))
+    if not form.is_valid():
+        return _render_ticket(page, request, ticket, form)
+    reopened = ticket.status in (TicketStatus.RESOLVED, TicketStatus.WAITING)
+    conversation.add_message(
+        ticket, request.user, form.cleaned_data["body"], form.cleaned_data["attachments"]
+    )
+    if reopened:
+        messages.success(request, _("Thank you. Your reply has been sent and the ticket is open again."))
+    else:
+        messages.success(request, _("Thank you. Your reply has been sent."))
+    return HttpResponseRedirect(page.ticket_url(ticket, request) + "#conversation-end")
+
+
+def close(page, request, number):
+    ticket = _member_ticket(request, number)
+    if ticket is None:
+        return _not_found(page, request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if conversation.set_status(ticket, TicketStatus.CLOSED, request.user):
+        messages.success(request, _("The ticket has been closed. Thank you."))
+    return HttpResponseRedirect(page.ticket_url(ticket, request))
+

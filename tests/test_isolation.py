@@ -1,0 +1,114 @@
+"""A member sees only their own tickets and files: every ticket, reply, close and download URL
+answers 404 to anyone else, anonymous visitors and staff on the customer pages included."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from avsoft_support.models import Attachment, Message, Ticket, TicketStatus
+
+ACTORS = ["owner", "other_member", "anonymous", "superuser"]
+ACTIONS = ["view", "reply", "close", "download"]
+
+
+@pytest.fixture
+def world(client, make_member, make_ticket, support_page, django_user_model):
+    owner = make_member(username="owner")
+    other = make_member(username="intruder")
+    superuser = django_user_model.objects.create_superuser("boss", "boss@example.com", "x")
+    ticket = make_ticket(owner, subject="Owner's private problem", files=[("secret.txt", b"owner data")])
+    make_ticket(other, subject="Intruder's own ticket")
+    return {
+        "ticket": ticket,
+        "attachment": Attachment.objects.get(message__ticket=ticket),
+        "users": {"owner": owner, "other_member": other, "superuser": superuser, "anonymous": None},
+    }
+
+
+def request(client, world, action):
+    ticket, attachment = world["ticket"], world["attachment"]
+    base = f"/support/{ticket.number}/"
+    if action == "view":
+        return client.get(base)
+    if action == "reply":
+        return client.post(
+            base + "reply/",
+            {"body": "injected", "attachments": [SimpleUploadedFile("x.txt", b"x")]},
+        )
+    if action == "close":
+        return client.post(base + "close/")
+    return client.get(
+        reverse(
+            "avsoft_support:attachment_download",
+            kwargs={"pk": attachment.pk, "name": attachment.original_name},
+        )
+    )
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_isolation_matrix(client, world, actor, action):
+    user = world["users"][actor]
+    if user is not None:
+        client.force_login(user)
+    ticket = world["ticket"]
+
+    response = request(client, world, action)
+
+    if actor == "owner":
+        assert response.status_code == {"view": 200, "reply": 302, "close": 302, "download": 200}[action]
+        return
+    assert response.status_code == 404
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"Owner's private problem" not in content
+    assert b"Owner&#x27;s private problem" not in content
+    assert b"owner data" not in content
+    # Nothing changed.
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert fresh.status == TicketStatus.NEW
+    assert fresh.customer_last_seen_at is None
+    assert Message.objects.filter(ticket=ticket).count() == 1
+    assert Attachment.objects.filter(message__ticket=ticket).count() == 1
+
+
+@pytest.mark.parametrize("actor", ["other_member", "superuser"])
+def test_others_lists_never_show_the_ticket(client, world, actor):
+    client.force_login(world["users"][actor])
+    for path in ("/support/", "/support/?show=open", "/support/?show=closed"):
+        content = client.get(path).content.decode()
+        assert world["ticket"].number not in content
+        assert "private problem" not in content
+
+
+def test_owner_list_shows_only_their_own(client, world):
+    client.force_login(world["users"]["owner"])
+    content = client.get("/support/").content.decode()
+    assert "private problem" in content
+    assert "Intruder" not in content
+
+
+def test_wrong_methods_for_strangers_are_still_404(client, world):
+    client.force_login(world["users"]["other_member"])
+    base = f"/support/{world['ticket'].number}/"
+    assert client.get(base + "reply/").status_code == 404
+    assert client.get(base + "close/").status_code == 404
+    assert client.post(base).status_code == 404
+
+
+def test_wrong_methods_for_the_owner_are_405(client, world):
+    client.force_login(world["users"]["owner"])
+    base = f"/support/{world['ticket'].number}/"
+    assert client.get(base + "reply/").status_code == 405
+    assert client.get(base + "close/").status_code == 405
+    assert client.post(base).status_code == 405
+
+
+def test_attachment_ids_of_other_tickets_are_404(client, world, make_ticket):
+    other = world["users"]["other_member"]
+    make_ticket(other, files=[("mine.txt", b"intruder data")])
+    theirs = Attachment.objects.get(original_name="mine.txt")
+    client.force_login(world["users"]["owner"])
+    response = client.get(
+        reverse("avsoft_support:attachment_download", kwargs={"pk": theirs.pk, "name": "mine.txt"})
+    )
+    assert response.status_code == 404

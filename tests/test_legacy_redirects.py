@@ -1,0 +1,53 @@
+"""The old site's addresses from the printed regulations redirect permanently to the new pages."""
+
+import pytest
+from django.test import override_settings
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/auth.php?register=yes", "/account/register/"),
+        ("/personal/user.php?login=yes", "/account/login/"),
+        ("/personal/user.php?forgot_password=yes", "/account/password-reset/"),
+        ("/personal/user.php?register=yes", "/account/register/"),
+        ("/personal/user.php", "/account/login/"),
+        ("/auth.php", "/account/login/"),
+        ("/auth.php?login=yes", "/account/login/"),
+        ("/support/ticket_list.php", "/support/"),
+        ("/SUPPORT/Ticket_List.php", "/support/"),
+    ],
+)
+def test_old_address_redirects_permanently(client, support_page, old, new):
+    response = client.get(old)
+    assert response.status_code == 301
+    assert response["Location"] == new
+
+
+def test_ticket_list_goes_to_the_first_live_support_page(client, site, support_page):
+    from avsoft_support.models import SupportPage
+
+    support_page.unpublish()
+    second = site.root_page.add_child(instance=SupportPage(title="Help desk", slug="helpdesk"))
+    response = client.get("/support/ticket_list.php")
+    assert response.status_code == 301
+    assert response["Location"] == second.url
+
+
+def test_without_a_support_page_the_request_goes_on(client, site):
+    assert client.get("/support/ticket_list.php").status_code == 404
+
+
+def test_other_addresses_and_methods_are_left_alone(client, support_page):
+    assert client.get("/auth.phpx").status_code == 404
+    assert client.get("/personal/other.php").status_code == 404
+    assert client.post("/auth.php?register=yes").status_code == 404
+
+
+@override_settings(AVSOFT_SUPPORT_LEGACY_REDIRECTS=False)
+@pytest.mark.parametrize(
+    "old",
+    ["/auth.php?register=yes", "/personal/user.php?login=yes", "/support/ticket_list.php"],
+)
+def test_setting_turns_them_off(client, support_page, old):
+    assert client.get(old).status_code == 404

@@ -1,0 +1,181 @@
+"""Ticket e-mails: who gets which, plain text and HTML, links, and only after the commit."""
+
+import django
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.urls import reverse
+
+from avsoft_support import conversation, notifications
+from avsoft_support.models import TicketStatus
+
+SUPPORT = ["support@example.com", "duty@example.com"]
+
+
+@pytest.fixture
+def staff(django_user_model):
+    user = django_user_model.objects.create_user("agent", "agent@example.com", "x")
+    user.user_permissions.add(Permission.objects.get(codename="change_ticket"))
+    return django_user_model.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def file_ticket(member, make_ticket, support_page, django_capture_on_commit_callbacks):
+    def file(**data):
+        with django_capture_on_commit_callbacks(execute=True):
+            return make_ticket(member, **data)
+
+    return file
+
+
+def html_of(mail):
+    [(html, mimetype)] = mail.alternatives
+    assert mimetype == "text/html"
+    return html
+
+
+def test_new_ticket_goes_to_the_support_addresses(file_ticket, mailoutbox, settings):
+    ticket = file_ticket(files=[("trace.log", b"abc")], invoice_number="")
+
+    [mail] = mailoutbox
+    assert mail.to == SUPPORT
+    assert mail.from_email == settings.DEFAULT_FROM_EMAIL
+    assert mail.subject == f"New ticket {ticket.number}: Export stops"
+    admin_link = "http://testserver" + reverse("avsoft_support_tickets:edit", args=[ticket.pk])
+    for part in (mail.body, html_of(mail)):
+        assert ticket.number in part
+        assert "Ivan Petrov" in part and "member@example.com" in part
+        assert "Potential client" in part
+        assert "AVSoft Analyzer" in part and "5.2.1" in part and "Windows 11" in part
+        assert "It stops at 50%." in part
+        assert "Opened a big file." in part
+        assert "trace.log" in part
+        assert admin_link in part
+    assert f'<a href="{admin_link}">' in html_of(mail)
+
+
+def test_nothing_is_sent_before_the_commit(member, make_ticket, support_page, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        make_ticket(member)
+    assert mailoutbox == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert len(mailoutbox) == 1
+
+
+def test_a_rolled_back_ticket_mails_nobody(member, make_ticket, support_page, mailoutbox, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        make_ticket(member)
+        raise RuntimeError("rollback")
+    assert callbacks == []
+    assert mailoutbox == []
+
+
+@pytest.mark.skipif(django.VERSION < (6, 0), reason="Django 5.2 has no tasks framework")
+def test_mails_go_through_the_tasks_framework(file_ticket, mailoutbox):
+    from django.tasks import Task
+    from django.tasks.signals import task_enqueued
+
+    seen = []
+
+    def receiver(sender, task_result, **kwargs):
+        seen.append((task_result.task.module_path, task_result.args))
+
+    task_enqueued.connect(receiver)
+    try:
+        ticket = file_ticket()
+    finally:
+        task_enqueued.disconnect(receiver)
+    assert isinstance(notifications.send_ticket_created, Task)
+    assert seen == [("avsoft_support.notifications.send_ticket_created", [ticket.pk])]
+
+
+def test_customer_reply_goes_to_support(file_ticket, member, mailoutbox, django_capture_on_commit_callbacks):
+    ticket = file_ticket()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.add_message(ticket, member, "Here is **more**.")
+    [mail] = mailoutbox
+    assert mail.to == SUPPORT
+    assert mail.subject == f"Customer reply on ticket {ticket.number}: Export stops"
+    assert "Here is **more**." in mail.body
+    assert "<strong>more</strong>" in html_of(mail)
+
+
+def test_staff_reply_goes_to_the_customer_with_a_link(file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks):
+    ticket = file_ticket()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.add_message(
+            ticket, staff, "Try this: <script>alert(1)</script> [x](javascript:alert(2))", from_staff=True
+        )
+    [mail] = mailoutbox
+    assert mail.to == ["member@example.com"]
+    assert mail.subject == f"Support replied to your ticket {ticket.number}: Export stops"
+    link = f"http://localhost/support/{ticket.number}/"
+    assert link in mail.body
+    html = html_of(mail)
+    assert f'<a href="{link}">' in html
+    assert "Hello Ivan Petrov," in mail.body
+    assert "<script" not in html and "javascript:" not in html
+    assert "&lt;script&gt;" in html
+    # Support's admin link is for staff only.
+    assert "/admin/" not in mail.body and "/admin/" not in html
+
+
+def test_internal_note_mails_nobody(file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks):
+    ticket = file_ticket()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.add_message(ticket, staff, "between us", from_staff=True, internal=True)
+    assert mailoutbox == []
+
+
+def test_status_change_by_staff_goes_to_the_customer(file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks):
+    ticket = file_ticket()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.set_status(ticket, TicketStatus.RESOLVED, staff)
+    [mail] = mailoutbox
+    assert mail.to == ["member@example.com"]
+    assert mail.subject == f"Your ticket {ticket.number} is now: Resolved"
+    assert "changed from “New” to “Resolved”" in mail.body
+    assert "reply on the ticket page and the ticket opens again" in mail.body
+    assert f"http://localhost/support/{ticket.number}/" in html_of(mail)
+
+
+def test_customer_closing_their_ticket_mails_nobody(file_ticket, member, mailoutbox, django_capture_on_commit_callbacks):
+    ticket = file_ticket()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.set_status(ticket, TicketStatus.CLOSED, member)
+    assert mailoutbox == []
+
+
+def test_no_support_addresses_no_support_mail(file_ticket, support_settings, mailoutbox):
+    support_settings.notification_emails = ""
+    support_settings.save()
+    file_ticket()
+    assert mailoutbox == []
+
+
+def test_mails_carry_no_secrets(file_ticket, staff, member, mailoutbox, django_capture_on_commit_callbacks):
+    ticket = file_ticket()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.add_message(ticket, staff, "SECRET NOTE", from_staff=True, internal=True)
+        conversation.add_message(ticket, staff, "Public answer", from_staff=True)
+        conversation.add_message(ticket, member, "Thanks")
+    for mail in mailoutbox:
+        for part in (mail.subject, mail.body, html_of(mail)):
+            assert "SECRET NOTE" not in part
+            assert member.password not in part
+
+
+def test_admin_link_is_left_out_without_the_staff_views(file_ticket, settings):
+    ticket = file_ticket()
+    settings.ROOT_URLCONF = "avsoft_support.urls"
+    assert notifications.staff_ticket_url(ticket) == ""

@@ -1,0 +1,149 @@
+"""sanitize.py: the one door from user text to HTML."""
+
+import re
+
+import pytest
+from django.template import Context, Template
+from django.utils.safestring import SafeString
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from avsoft_support import sanitize
+from avsoft_support.sanitize import render_markdown
+
+
+def test_script_tags_are_text_not_markup():
+    html = render_markdown("<script>alert(1)</script> hello")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; hello" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<img src="x" onerror="alert(1)">',
+        "<svg onload=alert(1)>",
+        '<a href="#" onclick="alert(1)">x</a>',
+        "<iframe src=https://evil.example></iframe>",
+        '<div style="background:url(javascript:alert(1))">x</div>',
+    ],
+)
+def test_raw_html_never_becomes_markup(text):
+    html = render_markdown(text)
+    for tag in ("<img", "<svg", "<iframe", "<div", "<a "):
+        assert tag not in html
+    assert not re.search(r"<[^>]+\son\w+=", html)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[click](javascript:alert(1))",
+        "[click](JaVaScRiPt:alert(1))",
+        "[click](  javascript:alert(1))",
+        "[click](data:text/html;base64,PHNjcmlwdD4=)",
+        "[click](vbscript:msgbox)",
+        "[click][ref]\n\n[ref]: javascript:alert(1)",
+        "<javascript:alert(1)>",
+    ],
+)
+def test_dangerous_link_urls_are_dropped(text):
+    html = render_markdown(text)
+    # At most the text stays; never a link, never a URL in an attribute.
+    assert "href" not in html
+    assert "<a" not in html
+    assert "=" not in "".join(re.findall(r"<[^>]*>", html))
+
+
+def test_links_get_safe_rel_and_no_target():
+    html = render_markdown("[docs](https://example.com/docs) and https://example.org/x?a=1&b=2")
+    assert '<a href="https://example.com/docs" rel="nofollow noopener noreferrer">docs</a>' in html
+    assert (
+        '<a href="https://example.org/x?a=1&amp;b=2" rel="nofollow noopener noreferrer">'
+        in html
+    )
+    assert "target" not in html
+
+
+def test_mailto_links_are_kept():
+    html = render_markdown("[write](mailto:help@example.com)")
+    assert 'href="mailto:help@example.com"' in html
+
+
+def test_code_blocks_are_kept_as_typed():
+    text = "Log:\n\n```python\nif a < b and c > d:\n    print('<b>')\n```\n\n    indented <x>\n"
+    html = render_markdown(text)
+    assert '<pre><code class="language-python">if a &lt; b and c &gt; d:\n    print(&#x27;&lt;b&gt;&#x27;)' in html or (
+        '<pre><code class="language-python">if a &lt; b and c &gt; d:\n    print(\'&lt;b&gt;\')' in html
+    )
+    assert "<pre><code>indented &lt;x&gt;" in html
+
+
+def test_urls_inside_code_are_not_linked():
+    html = render_markdown("`http://example.com`\n\n```\nhttp://example.com/x\n```")
+    assert "<a " not in html
+
+
+def test_code_class_is_limited_to_a_language_name():
+    html = render_markdown('```"onmouseover=alert(1)\nx\n```')
+    assert "onmouseover" not in html.split("<code", 1)[1].split(">", 1)[0]
+
+
+def test_tables_lists_quotes_and_line_breaks():
+    html = render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |\n\n- one\n- two\n\n> quoted\n\nline 1\nline 2")
+    assert '<th align="left">a</th>' in html
+    assert '<td align="right">2</td>' in html
+    assert "<ul>\n<li>one</li>" in html
+    assert "<blockquote>" in html
+    assert "line 1<br>\nline 2" in html
+
+
+def test_images_are_not_loaded():
+    html = render_markdown("![pixel](https://tracker.example/p.gif)")
+    assert "<img" not in html
+
+
+def test_result_is_safe_string_and_empty_stays_empty():
+    assert isinstance(render_markdown("x"), SafeString)
+    assert render_markdown("") == ""
+    assert render_markdown(None) == ""
+
+
+def test_template_filter():
+    template = Template("{% load avsoft_support_markdown %}{{ body|support_markdown }}")
+    html = template.render(Context({"body": "**bold** <script>x</script>"}))
+    assert "<strong>bold</strong>" in html
+    assert "<script" not in html
+
+
+def test_one_cleaner_behind_a_swappable_seam(monkeypatch):
+    class Upper:
+        def clean(self, html):
+            return html.upper()
+
+    monkeypatch.setattr(sanitize, "sanitizer", Upper())
+    assert render_markdown("hi") == "<P>HI</P>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(
+                [
+                    "<script>", "</script>", "<SCRIPT", "<scr<script>ipt>", "<", ">", "`", "```",
+                    "\n", "[x](", ")", "javascript:", "&lt;script&gt;", "<!--", "-->", "<![CDATA[",
+                    '"', "'", "<a href=", "onerror=", "<svg/onload=", "&#60;script", "\\<script>",
+                    "<<script>script>", "<img src=x ", "![i](", "data:text/html,",
+                ]
+            ),
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_output_never_contains_a_script_tag(text):
+    html = render_markdown(text).lower()
+    assert "<script" not in html
+    assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", html)
+    assert 'href="javascript' not in html and "href='javascript" not in html

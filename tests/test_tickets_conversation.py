@@ -1,0 +1,271 @@
+"""The conversation on a ticket: order, replies with files, reopening, closing, internal notes,
+and the history each step writes."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
+from wagtail.models import ModelLogEntry
+
+from avsoft_support import conversation
+from avsoft_support.models import Attachment, Message, Ticket, TicketStatus
+from tests.conftest import stored_attachment_files
+
+LIMIT = 300 * 1024
+
+
+@pytest.fixture
+def staff(django_user_model):
+    user = django_user_model.objects.create_user("agent", "agent@example.com", "x", first_name="Olga")
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="avsoft_support", codename="change_ticket")
+    )
+    return django_user_model.objects.get(pk=user.pk)  # fresh permission cache
+
+
+@pytest.fixture
+def ticket(member, make_ticket, support_page):
+    return make_ticket(member)
+
+
+def actions_of(ticket):
+    return list(
+        ModelLogEntry.objects.filter(object_id=str(ticket.pk))
+        .order_by("timestamp", "pk")
+        .values_list("action", flat=True)
+    )
+
+
+def url(ticket, suffix=""):
+    return f"/support/{ticket.number}/{suffix}"
+
+
+def test_conversation_shows_in_order_without_internal_notes(client, member, staff, ticket):
+    conversation.add_message(ticket, staff, "First answer from support.", from_staff=True)
+    conversation.add_message(ticket, staff, "SECRET: customer looks unhappy", from_staff=True, internal=True)
+    conversation.add_message(ticket, member, "Customer follow-up.")
+    conversation.add_message(ticket, staff, "Second answer.", from_staff=True)
+
+    client.force_login(member)
+    content = client.get(url(ticket)).content.decode()
+
+    positions = [
+        content.index(text)
+        for text in ("It stops at 50%.", "First answer from support.", "Customer follow-up.", "Second answer.")
+    ]
+    assert positions == sorted(positions)
+    assert "SECRET" not in content
+    assert "Support · Olga" in content
+    assert content.count('class="avs-message-item ') == 4
+
+
+def test_staff_reply_records_first_response_and_moves_new_to_in_progress(member, staff, ticket):
+    first = conversation.add_message(ticket, staff, "Looking into it.", from_staff=True)
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.IN_PROGRESS
+    assert ticket.first_response_at == first.created_at
+    assert ticket.last_staff_reply_at == first.created_at
+    assert ticket.last_activity_at == first.created_at
+    assert ticket.has_unseen_reply
+
+    second = conversation.add_message(ticket, staff, "Found it.", from_staff=True)
+    ticket.refresh_from_db()
+    assert ticket.first_response_at == first.created_at  # only the first counts
+    assert ticket.last_staff_reply_at == second.created_at
+    assert actions_of(ticket) == [
+        "avsoft_support.ticket.create",
+        "avsoft_support.ticket.reply",
+        "avsoft_support.ticket.status",
+        "avsoft_support.ticket.reply",
+    ]
+    status_entry = ModelLogEntry.objects.get(object_id=str(ticket.pk), action="avsoft_support.ticket.status")
+    assert status_entry.data == {"old": "new", "new": "in_progress", "reason": "staff_reply"}
+    assert status_entry.user == staff
+
+
+def test_internal_note_changes_nothing_the_customer_sees(member, staff, ticket, mailoutbox, django_capture_on_commit_callbacks):
+    before = Ticket.objects.get(pk=ticket.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = conversation.add_message(
+            ticket, staff, "Internal only", [SimpleUploadedFile("trace.txt", b"t")], from_staff=True, internal=True
+        )
+    after = Ticket.objects.get(pk=ticket.pk)
+    assert note.is_internal and note.from_staff
+    assert note.attachments.count() == 1
+    for field in ("status", "last_activity_at", "first_response_at", "last_staff_reply_at"):
+        assert getattr(after, field) == getattr(before, field), field
+    assert mailoutbox == []
+    assert actions_of(ticket)[-1] == "avsoft_support.ticket.note"
+
+
+def test_only_staff_write_internal_notes(member, ticket):
+    with pytest.raises(ValueError):
+        conversation.add_message(ticket, member, "note", internal=True)
+
+
+@pytest.mark.parametrize(
+    ("start", "after"),
+    [
+        (TicketStatus.NEW, TicketStatus.NEW),
+        (TicketStatus.IN_PROGRESS, TicketStatus.IN_PROGRESS),
+        (TicketStatus.WAITING, TicketStatus.IN_PROGRESS),
+        (TicketStatus.RESOLVED, TicketStatus.IN_PROGRESS),
+    ],
+)
+def test_customer_reply_reopens_resolved_and_answers_waiting(member, ticket, start, after):
+    Ticket.objects.filter(pk=ticket.pk).update(status=start)
+    ticket.refresh_from_db()
+    conversation.add_message(ticket, member, "Still broken.")
+    ticket.refresh_from_db()
+    assert ticket.status == after
+    changed = "avsoft_support.ticket.status" in actions_of(ticket)
+    assert changed == (start != after)
+
+
+def test_customer_cannot_reply_to_a_closed_ticket(member, ticket):
+    conversation.set_status(ticket, TicketStatus.CLOSED, member)
+    with pytest.raises(conversation.TicketClosed):
+        conversation.add_message(ticket, member, "one more thing")
+    assert ticket.messages.count() == 1
+
+
+def test_reply_through_the_page_with_a_file(client, member, ticket):
+    before = stored_attachment_files()
+    Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.RESOLVED)
+    client.force_login(member)
+
+    response = client.post(
+        url(ticket, "reply/"),
+        {"body": "It came back.", "attachments": [SimpleUploadedFile("again.log", b"z" * LIMIT)]},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == url(ticket) + "#conversation-end"
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.IN_PROGRESS
+    message = ticket.messages.order_by("pk").last()
+    assert message.body == "It came back."
+    assert message.attachments.get().size == LIMIT
+    assert len(stored_attachment_files() - before) == 1
+    page = client.get(url(ticket)).content.decode()
+    assert "Your reply has been sent and the ticket is open again." in page
+    assert "again.log" in page
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ([("huge.bin", LIMIT + 1)], "“huge.bin” is 300 KB (307,201 bytes); each file may be at most 300 KB (307,200 bytes)."),
+        ([(f"f{i}.txt", 1) for i in range(6)], "You attached 6 files; at most 5 files can be attached to one message."),
+    ],
+)
+def test_rejected_reply_stores_nothing_and_keeps_the_text(client, member, ticket, files, message):
+    before = stored_attachment_files()
+    before_activity = Ticket.objects.get(pk=ticket.pk).last_activity_at
+    client.force_login(member)
+    body = "My <reply> with ```code```"
+
+    response = client.post(
+        url(ticket, "reply/"),
+        {"body": body, "attachments": [SimpleUploadedFile(name, b"q" * size) for name, size in files]},
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert escape(message) in content
+    assert escape(body) in content  # the typed reply is kept
+    assert 'aria-describedby="id_attachments_helptext id_attachments_error_1' in content
+    assert Message.objects.count() == 1
+    assert Attachment.objects.count() == 0
+    assert stored_attachment_files() == before
+    assert Ticket.objects.get(pk=ticket.pk).last_activity_at == before_activity
+
+
+def test_empty_reply_is_refused(client, member, ticket):
+    client.force_login(member)
+    response = client.post(url(ticket, "reply/"), {"body": "   "})
+    assert response.status_code == 200
+    assert response.context["reply_form"].errors == {"body": ["Write a reply or attach a file."]}
+    assert Message.objects.count() == 1
+
+
+def test_reply_with_only_a_file(client, member, ticket):
+    client.force_login(member)
+    response = client.post(url(ticket, "reply/"), {"body": "", "attachments": [SimpleUploadedFile("x.png", b"png")]})
+    assert response.status_code == 302
+    assert Attachment.objects.filter(message__ticket=ticket).count() == 1
+
+
+def test_member_closes_their_ticket(client, member, ticket):
+    client.force_login(member)
+
+    assert client.get(url(ticket, "close/")).status_code == 405
+    response = client.post(url(ticket, "close/"))
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.CLOSED
+    assert ticket.closed_at is not None
+    entry = ModelLogEntry.objects.get(object_id=str(ticket.pk), action="avsoft_support.ticket.status")
+    assert entry.data == {"old": "new", "new": "closed"}
+    assert entry.user == member
+    page = client.get(url(ticket)).content.decode()
+    assert "The ticket has been closed." in page
+    assert f'action="/support/{ticket.number}/reply/"' not in page
+    assert "This ticket is closed." in page
+
+    response = client.post(url(ticket, "reply/"), {"body": "hello?"}, follow=True)
+    assert "This ticket is closed. Please create a new ticket instead." in response.content.decode()
+    assert ticket.messages.count() == 1
+
+
+def test_status_rules(member, make_member, staff, ticket):
+    other = make_member(username="other")
+    with pytest.raises(PermissionDenied):
+        conversation.set_status(ticket, TicketStatus.RESOLVED, member)  # customers only close
+    with pytest.raises(PermissionDenied):
+        conversation.set_status(ticket, TicketStatus.CLOSED, other)  # and only their own
+    assert conversation.set_status(ticket, TicketStatus.WAITING, staff)
+    assert not conversation.set_status(ticket, TicketStatus.WAITING, staff)  # no change, no entry
+    assert conversation.set_status(ticket, TicketStatus.CLOSED, staff)
+    assert ticket.closed_at is not None
+    assert conversation.set_status(ticket, TicketStatus.IN_PROGRESS, staff)
+    ticket.refresh_from_db()
+    assert ticket.closed_at is None
+    assert actions_of(ticket).count("avsoft_support.ticket.status") == 3
+
+
+def test_unseen_reply_marker(client, member, staff, ticket):
+    client.force_login(member)
+    assert "New reply" not in client.get("/support/").content.decode()
+
+    conversation.add_message(ticket, staff, "We answered.", from_staff=True)
+    assert "New reply" in client.get("/support/").content.decode()
+
+    client.get(url(ticket))
+    assert "New reply" not in client.get("/support/").content.decode()
+    assert not Ticket.objects.get(pk=ticket.pk).has_unseen_reply
+
+
+def test_failed_transaction_leaves_no_file(member, ticket, monkeypatch):
+    """If saving fails after the files were written, the files go too."""
+    before = stored_attachment_files()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Ticket, "save", boom)
+    with pytest.raises(RuntimeError):
+        conversation.add_message(ticket, member, "with file", [SimpleUploadedFile("a.txt", b"abc")])
+    assert stored_attachment_files() == before
+    assert Attachment.objects.count() == 0
+
+
+def test_deleting_a_ticket_deletes_its_files(member, make_ticket, django_capture_on_commit_callbacks):
+    ticket = make_ticket(member, files=[("a.txt", b"abc")])
+    name = Attachment.objects.get().file.name
+    assert name in stored_attachment_files()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket.delete()
+    assert name not in stored_attachment_files()

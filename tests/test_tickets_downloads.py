@@ -1,0 +1,118 @@
+"""Attachment downloads: only through the view, as an attachment, byte for byte."""
+
+import hashlib
+from urllib.parse import quote
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from avsoft_support import conversation
+from avsoft_support.models import Attachment
+
+CONTENT = bytes(range(256)) * 1200  # 307,200 bytes, every byte value
+
+
+def download_url(attachment):
+    return reverse(
+        "avsoft_support:attachment_download",
+        kwargs={"pk": attachment.pk, "name": attachment.original_name},
+    )
+
+
+def body_of(response):
+    return b"".join(response.streaming_content)
+
+
+@pytest.fixture
+def attachment(member, make_ticket, support_page):
+    make_ticket(member, files=[("report <final>.bin", CONTENT)])
+    return Attachment.objects.get()
+
+
+def test_owner_downloads_the_identical_file(client, member, attachment):
+    client.force_login(member)
+
+    response = client.get(download_url(attachment))
+
+    assert response.status_code == 200
+    data = body_of(response)
+    assert hashlib.sha256(data).hexdigest() == attachment.sha256 == hashlib.sha256(CONTENT).hexdigest()
+    assert len(data) == attachment.size == 307200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Length"] == "307200"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+
+
+def test_ticket_page_links_to_the_download_with_name_and_size(client, member, attachment):
+    client.force_login(member)
+    content = client.get(f"/support/{attachment.message.ticket.number}/").content.decode()
+    assert f'href="{download_url(attachment)}"' in content
+    assert "report &lt;final&gt;.bin" in content
+    assert "300.0\xa0KB" in content or "300.0 KB" in content
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("plain.txt", 'attachment; filename="plain.txt"'),
+        ("отчёт за май.pdf", "attachment; filename*=utf-8''" + quote("отчёт за май.pdf")),
+        ('evil";\r\nX-Injected: 1.txt', None),
+    ],
+)
+def test_original_name_is_safely_encoded(client, member, make_ticket, support_page, name, expected):
+    make_ticket(member, files=[(name, b"data")])
+    attachment = Attachment.objects.get()
+    client.force_login(member)
+
+    response = client.get(download_url(attachment))
+
+    disposition = response["Content-Disposition"]
+    assert "\n" not in disposition and "\r" not in disposition
+    if expected is not None:
+        assert disposition == expected
+    else:
+        assert "X-Injected" not in response.headers or response.headers.get("X-Injected") is None
+        assert disposition.startswith("attachment; filename")
+    assert body_of(response) == b"data"
+
+
+def test_the_name_in_the_url_does_not_matter(client, member, attachment):
+    client.force_login(member)
+    response = client.get(reverse("avsoft_support:attachment_download", kwargs={"pk": attachment.pk, "name": "x"}))
+    assert response.status_code == 200
+    assert 'filename="report <final>.bin"' in response["Content-Disposition"] or "filename" in response["Content-Disposition"]
+
+
+def test_files_of_internal_notes_are_not_for_the_customer(client, member, django_user_model, attachment):
+    staff = django_user_model.objects.create_user("agent", "agent@example.com", "x")
+    staff.user_permissions.add(Permission.objects.get(codename="change_ticket"))
+    note = conversation.add_message(
+        attachment.message.ticket, staff, "trace", [SimpleUploadedFile("trace.txt", b"t")], from_staff=True, internal=True
+    )
+    client.force_login(member)
+    assert client.get(download_url(note.attachments.get())).status_code == 404
+    assert "trace.txt" not in client.get(f"/support/{attachment.message.ticket.number}/").content.decode()
+
+
+def test_missing_file_is_a_404(client, member, attachment):
+    attachment.file.storage.delete(attachment.file.name)
+    client.force_login(member)
+    assert client.get(download_url(attachment)).status_code == 404
+
+
+def test_files_are_not_under_media_root(client, member, attachment, settings):
+    from pathlib import Path
+
+    storage = attachment.file.storage
+    private = Path(storage.path(attachment.file.name)).resolve()
+    assert private.is_file()
+    assert Path(settings.MEDIA_ROOT).resolve() not in private.parents
+    # Pages never hand out the storage URL, only the checked download view.
+    client.force_login(member)
+    content = client.get(f"/support/{attachment.message.ticket.number}/").content.decode()
+    assert attachment.file.name not in content

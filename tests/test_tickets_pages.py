@@ -1,0 +1,162 @@
+"""The support page's index (intro, rules, the member's list) and the headers customer pages send."""
+
+import django
+import pytest
+
+from avsoft_support import conversation
+from avsoft_support.models import Ticket, TicketStatus
+
+
+@pytest.fixture
+def csp_middleware(settings):
+    """Django 6 writes the header in its CSP middleware (a site adds it; csp.py asks for our policy)."""
+    if django.VERSION >= (6, 0):
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.csp.ContentSecurityPolicyMiddleware"]
+
+
+def test_visitor_sees_intro_rules_and_a_way_in(client, support_page):
+    response = client.get("/support/")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "We help our clients with every product." in content
+    assert "One problem per ticket, please." in content
+    assert 'href="/account/login/?next=%2Fsupport%2F"' in content
+    assert 'href="/account/register/"' in content
+    assert "Create new ticket" not in content
+    assert "My tickets</h2>" not in content
+
+
+def test_member_with_no_tickets_gets_a_helpful_empty_state(client, member, support_page):
+    client.force_login(member)
+    content = client.get("/support/").content.decode()
+    assert "You have not filed any tickets yet." in content
+    assert content.count('href="/support/new/"') == 2  # the button and the empty state
+    assert "One problem per ticket, please." in content
+
+
+def test_list_shows_number_subject_product_status_and_activity(client, member, make_ticket, support_page):
+    ticket = make_ticket(member, subject="Crash on <start>")
+    other = make_ticket(member, subject="Question", product=None, product_other="Old Tool")
+    Ticket.objects.filter(pk=other.pk).update(status=TicketStatus.WAITING)
+    client.force_login(member)
+
+    response = client.get("/support/")
+    content = response.content.decode()
+
+    assert f'<a href="/support/{ticket.number}/">{ticket.number}</a>' in content
+    assert "Crash on &lt;start&gt;" in content
+    assert "AVSoft Analyzer" in content and "Old Tool" in content
+    assert '<span class="avs-status avs-status--new">New</span>' in content
+    assert '<span class="avs-status avs-status--waiting">Waiting for customer</span>' in content
+    assert 'datetime="' in content
+    # Most recent activity first.
+    assert content.index(other.number) < content.index(ticket.number)
+    assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_open_closed_filter(client, member, make_ticket, support_page):
+    open_ticket = make_ticket(member, subject="Still open")
+    done = make_ticket(member, subject="All done")
+    resolved = make_ticket(member, subject="Fixed it")
+    conversation.set_status(done, TicketStatus.CLOSED, member)
+    Ticket.objects.filter(pk=resolved.pk).update(status=TicketStatus.RESOLVED)
+    client.force_login(member)
+
+    everything = client.get("/support/").content.decode()
+    assert all(t.subject in everything for t in (open_ticket, done, resolved))
+    assert 'aria-current="page">All <span class="avs-count">(3)</span>' in everything
+    assert "Open <span class=\"avs-count\">(1)</span>" in everything
+    assert "Resolved and closed <span class=\"avs-count\">(2)</span>" in everything
+
+    opened = client.get("/support/?show=open").content.decode()
+    assert "Still open" in opened and "All done" not in opened and "Fixed it" not in opened
+
+    closed = client.get("/support/?show=closed").content.decode()
+    assert "Still open" not in closed and "All done" in closed and "Fixed it" in closed
+
+    conversation.set_status(open_ticket, TicketStatus.CLOSED, member)
+    assert "You have no open tickets." in client.get("/support/?show=open").content.decode()
+    # Anything unknown shows everything.
+    assert "Fixed it" in client.get("/support/?show=<script>").content.decode()
+
+
+def test_list_is_paginated(client, member, make_ticket, support_page):
+    for index in range(23):
+        make_ticket(member, subject=f"Ticket {index:02d}")
+    client.force_login(member)
+
+    first = client.get("/support/").content.decode()
+    assert "Page 1 of 2" in first
+    assert first.count('class="avs-ticket-row') == 20
+    assert 'href="?show=all&amp;page=2"' in first
+
+    second = client.get("/support/?page=2").content.decode()
+    assert second.count('class="avs-ticket-row') == 3
+    assert "Ticket 00" in second
+    # A page number out of range shows the last page rather than an error.
+    assert client.get("/support/?page=99").status_code == 200
+
+
+def test_customer_pages_send_the_csp(client, member, make_ticket, support_page, csp_middleware):
+    ticket = make_ticket(member)
+    client.force_login(member)
+    for path in ("/support/", "/support/new/", f"/support/{ticket.number}/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy, path
+        assert "object-src 'none'" in policy, path
+        assert "<script>" not in response.content.decode(), path  # no inline script
+    client.logout()
+    assert "script-src 'self'" in client.get("/support/")["Content-Security-Policy"]
+
+
+def test_unknown_ticket_number_for_a_visitor_is_a_404_that_offers_the_login(client, support_page):
+    response = client.get("/support/2026-99999/")
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert "Ticket not found" in content
+    assert 'href="/account/login/?next=%2Fsupport%2F2026-99999%2F"' in content
+
+
+def test_not_a_ticket_number(client, member, support_page):
+    client.force_login(member)
+    assert client.get("/support/not-a-number/").status_code == 404
+    assert client.get("/support/2026-1/reply/").status_code == 404
+
+
+def test_page_that_is_not_live_shows_nothing(client, member, make_ticket, support_page):
+    ticket = make_ticket(member)
+    support_page.unpublish()
+    client.force_login(member)
+    assert client.get("/support/").status_code == 404
+    assert client.get(f"/support/{ticket.number}/").status_code == 404
+
+
+def test_ticket_page_shows_every_fact_and_safe_markdown(client, member, make_ticket, support_page):
+    ticket = make_ticket(
+        member,
+        description="Log:\n\n```\n<error code=42/>\n```\n\n[click](javascript:alert(1))",
+        steps_to_reproduce="1. Open\n2. **Export**",
+    )
+    client.force_login(member)
+    content = client.get(f"/support/{ticket.number}/").content.decode()
+    assert "<pre><code>&lt;error code=42/&gt;" in content
+    assert "javascript:" not in content
+    assert "<strong>Export</strong>" in content
+    for fact in ("AVSoft Analyzer", "5.2.1", "Windows 11", "Normal", "Opened a big file."):
+        assert fact in content
+
+
+def test_editors_edit_the_texts_in_the_wagtail_admin(client, support_page, django_user_model):
+    from tests.conftest import otp_login
+
+    editor = django_user_model.objects.create_superuser("editor", "editor@example.com", "x")
+    otp_login(client, editor)
+    response = client.get(f"/admin/pages/{support_page.pk}/edit/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Help texts beside the ticket form" in content
+    for name in ("intro", "filing_rules", "thank_you_text", "help_subject", "help_attachments"):
+        assert f'name="{name}"' in content, name
