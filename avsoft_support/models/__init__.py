@@ -1,3 +1,4 @@
+from .canned import CannedReply
 from .clients import (
     ClientAccount,
     ClientInvoiceNumber,
@@ -12,6 +13,7 @@ from .tickets import Attachment, Criticality, Message, Ticket, TicketStatus
 
 __all__ = [
     "Attachment",
+    "CannedReply",
     "ClientAccount",
     "ClientInvoiceNumber",
     "ClientStatus",

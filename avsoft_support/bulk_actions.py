@@ -1,0 +1,113 @@
+"""Bulk actions on the triage list: assign to me, set status, close.
+
+Each ticket is changed through the same functions as on the ticket screen, so every change is
+logged and the customer is told about status changes (conversation.set_status).
+"""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail.log_actions import LogContext
+from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
+
+from . import conversation, triage
+from .forms.staff import BulkStatusForm
+from .models import Ticket, TicketStatus
+
+
+def _set_status(ticket, status, user):
+    if ticket.status == status:
+        return False
+    # Its own log context: entries of one action on many tickets in one request would
+    # otherwise share a uuid, and Wagtail's history shows only the latest per uuid and action.
+    with LogContext(user=user):
+        conversation.set_status(ticket, status, user)
+    return True
+
+
+class TicketBulkAction(SnippetBulkAction):
+    models = [Ticket]
+
+    def check_perm(self, ticket):
+        return self.permission_policy.user_has_permission_for_instance(
+            self.request.user, "change", ticket
+        )
+
+    @classmethod
+    def get_queryset(cls, model, object_ids):
+        return list(triage.staff_ticket_queryset().filter(pk__in=object_ids))
+
+    def get_execution_context(self):
+        return {**super().get_execution_context(), "user": self.request.user}
+
+
+class AssignToMeBulkAction(TicketBulkAction):
+    display_name = _("Assign to me")
+    action_type = "assign_to_me"
+    aria_label = _("Assign the selected tickets to me")
+    template_name = "avsoft_support/admin/bulk_actions/confirm_assign_to_me.html"
+    action_priority = 10
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        changed = sum(1 for ticket in objects if triage.assign(ticket, user, user))
+        return changed, 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d ticket assigned to you.",
+            "%(count)d tickets assigned to you.",
+            num_parent_objects,
+        ) % {"count": num_parent_objects}
+
+
+class SetStatusBulkAction(TicketBulkAction):
+    display_name = _("Set status")
+    action_type = "set_status"
+    aria_label = _("Set the status of the selected tickets")
+    template_name = "avsoft_support/admin/bulk_actions/confirm_set_status.html"
+    action_priority = 20
+    form_class = BulkStatusForm
+
+    def get_execution_context(self):
+        return {
+            **super().get_execution_context(),
+            "status": self.cleaned_form.cleaned_data["status"],
+        }
+
+    @classmethod
+    def execute_action(cls, objects, user=None, status=None, **kwargs):
+        if status is None:
+            return 0, 0
+        changed = sum(1 for ticket in objects if _set_status(ticket, status, user))
+        return changed, 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        label = TicketStatus(self.cleaned_form.cleaned_data["status"]).label
+        return ngettext(
+            "%(count)d ticket set to '%(status)s'.",
+            "%(count)d tickets set to '%(status)s'.",
+            num_parent_objects,
+        ) % {"count": num_parent_objects, "status": label}
+
+
+class CloseBulkAction(TicketBulkAction):
+    display_name = _("Close")
+    action_type = "close"
+    aria_label = _("Close the selected tickets")
+    template_name = "avsoft_support/admin/bulk_actions/confirm_close.html"
+    action_priority = 30
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        changed = sum(1 for ticket in objects if _set_status(ticket, TicketStatus.CLOSED, user))
+        return changed, 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d ticket closed.",
+            "%(count)d tickets closed.",
+            num_parent_objects,
+        ) % {"count": num_parent_objects}
+
+
+BULK_ACTIONS = [AssignToMeBulkAction, SetStatusBulkAction, CloseBulkAction]

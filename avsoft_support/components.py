@@ -1,0 +1,148 @@
+"""Admin UI pieces: the dashboard panel, the summary item and the menu badge.
+
+All three read ``triage.ticket_counts(request)``: one aggregate query per request, however
+many of them are on the page and however many tickets there are.
+"""
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail.admin.menu import SubmenuMenuItem
+from wagtail.admin.site_summary import SummaryItem
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
+from wagtail.admin.ui.sidebar import SubMenuItem as SubMenuItemComponent
+
+from .models import ClientStatus, TicketStatus
+from .triage import (
+    TRIAGE_ORDERING,
+    is_overdue,
+    open_q,
+    staff_ticket_queryset,
+    ticket_counts,
+    user_can_work_on_tickets,
+)
+
+TICKETS_INDEX = "avsoft_support_tickets:list"
+
+
+def tickets_url(**params):
+    url = reverse(TICKETS_INDEX)
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def badge_text(counts):
+    """ "3 new, 1 overdue", or "" when there is nothing waiting."""
+    parts = []
+    if counts["new"]:
+        parts.append(
+            ngettext("%(count)s new", "%(count)s new", counts["new"]) % {"count": counts["new"]}
+        )
+    if counts["overdue"]:
+        parts.append(
+            ngettext("%(count)s overdue", "%(count)s overdue", counts["overdue"])
+            % {"count": counts["overdue"]}
+        )
+    return ", ".join(parts)
+
+
+def _label_with_badge(label, request):
+    if not user_can_work_on_tickets(request.user):
+        return label
+    text = badge_text(ticket_counts(request))
+    if not text:
+        return label
+    return _("%(label)s (%(counts)s)") % {"label": label, "counts": text}
+
+
+def ticket_menu_item_class(base):
+    """The viewset's menu item with a live count in its label.
+
+    Wagtail caches menu item instances and has no count badge, so the count is put into the
+    label each time the sidebar is rendered, per request.
+    """
+
+    def render_component(self, request):
+        return LinkMenuItemComponent(
+            self.name,
+            _label_with_badge(self.label, request),
+            self.url,
+            icon_name=self.icon_name,
+            classname=self.classname,
+            attrs=self.attrs,
+        )
+
+    return type("TicketsMenuItem", (base,), {"render_component": render_component})
+
+
+class SupportMenuItem(SubmenuMenuItem):
+    """The "Support" group's menu item, with the same count, so it shows while folded."""
+
+    def render_component(self, request):
+        return SubMenuItemComponent(
+            self.name,
+            _label_with_badge(self.label, request),
+            self.menu.render_component(request),
+            icon_name=self.icon_name,
+            classname=self.classname,
+            attrs=self.attrs,
+        )
+
+
+class SupportQueuePanel(Component):
+    """Dashboard panel: new tickets by client status, overdue ones, and the user's own."""
+
+    name = "avsoft_support_queue"
+    # Before Wagtail's own panels (100-300): for support staff the queue comes first.
+    order = 50
+    template_name = "avsoft_support/admin/panels/queue.html"
+    my_tickets_limit = 5
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context):
+        request = self.request
+        counts = ticket_counts(request)
+        new_by_status = [
+            {
+                "status": status.value,
+                "label": status.label,
+                "count": counts[f"new_{status.value}"],
+                "url": tickets_url(status=TicketStatus.NEW, client_status=status.value),
+            }
+            for status in ClientStatus
+        ]
+        my_tickets = list(
+            staff_ticket_queryset()
+            .filter(open_q(), assignee_id=request.user.pk)
+            .order_by(*TRIAGE_ORDERING)[: self.my_tickets_limit]
+        )
+        for ticket in my_tickets:
+            ticket.avs_overdue = is_overdue(ticket)
+        return {
+            "request": request,
+            "counts": counts,
+            "new_by_status": new_by_status,
+            "my_tickets": my_tickets,
+            "list_url": tickets_url(),
+            "new_url": tickets_url(status=TicketStatus.NEW),
+            "overdue_url": tickets_url(overdue="true"),
+            "mine_url": tickets_url(assignee="me"),
+            "unassigned_url": tickets_url(assignee="unassigned"),
+            "edit_url_name": "avsoft_support_tickets:edit",
+        }
+
+
+class OpenTicketsSummaryItem(SummaryItem):
+    """The "12 open tickets" line in the dashboard's summary row."""
+
+    order = 250
+    template_name = "avsoft_support/admin/summary_item.html"
+
+    def get_context_data(self, parent_context):
+        return {"count": ticket_counts(self.request)["open"], "url": tickets_url()}
+
+    def is_shown(self):
+        return user_can_work_on_tickets(self.request.user)

@@ -1,0 +1,219 @@
+"""The support desk's entries in Wagtail's audit log: action codes, labels and messages.
+
+Registered through the ``register_log_actions`` hook in wagtail_hooks.py::
+
+    @hooks.register("register_log_actions")
+    def register_support_log_actions(actions):
+        log_actions.register_log_actions(actions)
+
+The ticket's history view (the snippet viewset's) and the ticket screen list these entries, so
+every change shows up there. ``wagtail.log_actions.log()`` stores an entry for an unregistered
+action too; registering gives the history views a label and a readable message.
+
+Who writes what, and the ``data`` each formatter reads:
+
+* conversation.py: ticket.create, ticket.reply (customer or staff), ticket.note, ticket.status;
+* triage.py (staff): ticket.assign, ticket.criticality, client.verify, client.unverify;
+* views/admin_clients.py: client.import.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail.log_actions import LogFormatter
+
+from .models import Criticality, TicketStatus
+
+TICKET_CREATE = CREATE = "avsoft_support.ticket.create"
+TICKET_REPLY = REPLY = "avsoft_support.ticket.reply"
+TICKET_NOTE = NOTE = "avsoft_support.ticket.note"
+TICKET_STATUS = STATUS = "avsoft_support.ticket.status"
+TICKET_ASSIGN = "avsoft_support.ticket.assign"
+TICKET_CRITICALITY = "avsoft_support.ticket.criticality"
+CLIENT_VERIFY = "avsoft_support.client.verify"
+CLIENT_UNVERIFY = "avsoft_support.client.unverify"
+CLIENT_IMPORT = "avsoft_support.client.import"
+
+
+def _old_new(data, key):
+    """Read ``{"old": x, "new": y}`` or ``{key: {"old": x, "new": y}}`` from an entry's data."""
+    data = data or {}
+    if isinstance(data.get(key), dict):
+        data = data[key]
+    return data.get("old"), data.get("new")
+
+
+def _choice_label(choices, value):
+    if value in (None, ""):
+        return _("none")
+    try:
+        return choices(value).label
+    except ValueError:
+        return str(value)
+
+
+def _name(value):
+    """A user as logged: {"id": 1, "name": "…"}, or a plain name."""
+    if isinstance(value, dict):
+        return value.get("name") or ""
+    return value or ""
+
+
+class TicketCreateFormatter(LogFormatter):
+    """data: {"number", "client_status", "priority", "attachments"}."""
+
+    label = _("File ticket")
+    message = _("Ticket filed")
+
+
+class TicketReplyFormatter(LogFormatter):
+    """data: {"message": <pk>, "from_staff": bool, "attachments": <count>}."""
+
+    label = _("Reply to ticket")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        count = data.get("attachments") or 0
+        if data.get("from_staff"):
+            if count:
+                return ngettext(
+                    "Support replied, with %(count)s attached file",
+                    "Support replied, with %(count)s attached files",
+                    count,
+                ) % {"count": count}
+            return _("Support replied")
+        if count:
+            return ngettext(
+                "Customer replied, with %(count)s attached file",
+                "Customer replied, with %(count)s attached files",
+                count,
+            ) % {"count": count}
+        return _("Customer replied")
+
+
+class TicketNoteFormatter(LogFormatter):
+    """data: {"message": <pk>, "attachments": <count>}."""
+
+    label = _("Add internal note")
+
+    def format_message(self, log_entry):
+        count = (log_entry.data or {}).get("attachments") or 0
+        if count:
+            return ngettext(
+                "Internal note added, with %(count)s attached file",
+                "Internal note added, with %(count)s attached files",
+                count,
+            ) % {"count": count}
+        return _("Internal note added")
+
+
+class TicketStatusFormatter(LogFormatter):
+    """data: {"old": "new", "new": "in_progress", "reason": optional}."""
+
+    label = _("Change ticket status")
+
+    def format_message(self, log_entry):
+        old, new = _old_new(log_entry.data, "status")
+        if new is None:
+            return _("Status changed")
+        if old is None:
+            return _("Status set to “%(new)s”") % {"new": _choice_label(TicketStatus, new)}
+        return _("Status changed from “%(old)s” to “%(new)s”") % {
+            "old": _choice_label(TicketStatus, old),
+            "new": _choice_label(TicketStatus, new),
+        }
+
+
+class TicketAssignFormatter(LogFormatter):
+    """data: {"old": {"id": 1, "name": "…"} | None, "new": {"id": 2, "name": "…"} | None}."""
+
+    label = _("Assign ticket")
+
+    def format_message(self, log_entry):
+        old, new = _old_new(log_entry.data, "assignee")
+        if _name(new):
+            return _("Assigned to %(name)s") % {"name": _name(new)}
+        if _name(old):
+            return _("Unassigned from %(name)s") % {"name": _name(old)}
+        return _("Unassigned")
+
+
+class TicketCriticalityFormatter(LogFormatter):
+    """data: {"old": 3, "new": 1}."""
+
+    label = _("Change ticket criticality")
+
+    def format_message(self, log_entry):
+        old, new = _old_new(log_entry.data, "criticality")
+        if new is None:
+            return _("Criticality changed")
+        return _("Criticality changed from “%(old)s” to “%(new)s”") % {
+            "old": _choice_label(Criticality, old),
+            "new": _choice_label(Criticality, new),
+        }
+
+
+class ClientVerifyFormatter(LogFormatter):
+    """data: {"member": "Ivan Petrov", "email", "user_id", "account": "ACME", "account_id",
+    "automatic": true when the number matched an account, without a person checking}."""
+
+    label = _("Verify client")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        if not (data.get("member") and data.get("account")):
+            return _("Client verified")
+        values = {"member": data["member"], "account": data["account"]}
+        if data.get("automatic"):
+            return _("%(member)s matched %(account)s by invoice number") % values
+        return _("%(member)s verified as a client of %(account)s") % values
+
+
+class ClientUnverifyFormatter(LogFormatter):
+    """data: {"member": "Ivan Petrov", "account": "ACME" | None, "status": "claimed"}."""
+
+    label = _("Withdraw client verification")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        if data.get("member") and data.get("account"):
+            return _("Verification of %(member)s as a client of %(account)s withdrawn") % {
+                "member": data["member"],
+                "account": data["account"],
+            }
+        if data.get("member"):
+            return _("Verification of %(member)s withdrawn") % {"member": data["member"]}
+        return _("Client verification withdrawn")
+
+
+class ClientImportFormatter(LogFormatter):
+    """data: {"created": bool, "line": <line number in the file>}."""
+
+    label = _("Import clients")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        if data.get("created"):
+            return _("Created by a CSV import (line %(line)s)") % {"line": data.get("line", "")}
+        return _("Updated by a CSV import (line %(line)s)") % {"line": data.get("line", "")}
+
+
+FORMATTERS = {
+    TICKET_CREATE: TicketCreateFormatter,
+    TICKET_REPLY: TicketReplyFormatter,
+    TICKET_NOTE: TicketNoteFormatter,
+    TICKET_STATUS: TicketStatusFormatter,
+    TICKET_ASSIGN: TicketAssignFormatter,
+    TICKET_CRITICALITY: TicketCriticalityFormatter,
+    CLIENT_VERIFY: ClientVerifyFormatter,
+    CLIENT_UNVERIFY: ClientUnverifyFormatter,
+    CLIENT_IMPORT: ClientImportFormatter,
+}
+
+
+def register_log_actions(actions):
+    """Called by the ``register_log_actions`` hook with Wagtail's LogActionRegistry."""
+    for action, formatter in FORMATTERS.items():
+        actions.register_action(action)(formatter)
+
+
+register_actions = register_log_actions

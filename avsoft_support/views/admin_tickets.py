@@ -1,0 +1,314 @@
+"""The ticket in the Wagtail admin: one screen with the conversation, the reply form, the
+controls (status, assignee, criticality) and the customer with their client status.
+
+It answers at the Ticket viewset's "edit" URL (``avsoft_support_tickets:edit``), so every link
+to a ticket's admin page lands here. Replies and status changes go through conversation.py;
+assignment, criticality and verification through triage.py; each change is logged.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets import HeaderButton
+from wagtail.log_actions import registry as log_registry
+from wagtail.permissions import policy_registry
+
+from .. import client_status, conversation, triage
+from ..forms.staff import StaffReplyForm, TicketControlsForm, VerifyMemberForm
+from ..models import (
+    Attachment,
+    CannedReply,
+    ClientAccount,
+    MemberProfile,
+    Message,
+    SupportSettings,
+    Ticket,
+)
+
+
+class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    model = Ticket
+    template_name = "avsoft_support/admin/ticket.html"
+    any_permission_required = ["change", "view"]
+    index_url_name = None
+    edit_url_name = None
+    history_url_name = None
+    attachment_url_name = None
+    header_icon = "comment"
+    recent_history_limit = 8
+
+    # Setup ---------------------------------------------------------------------------------
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(triage.staff_ticket_queryset(), pk=kwargs["pk"])
+
+    @cached_property
+    def can_change(self):
+        return self.user_has_permission("change")
+
+    @cached_property
+    def can_verify(self):
+        return self.request.user.has_perm("avsoft_support.verify_client")
+
+    @cached_property
+    def profile(self):
+        try:
+            return self.object.author.support_profile
+        except MemberProfile.DoesNotExist:
+            return None
+
+    @cached_property
+    def support_settings(self):
+        return SupportSettings.for_request(self.request)
+
+    def get_edit_url(self):
+        return reverse(self.edit_url_name, args=[self.object.pk])
+
+    # Header --------------------------------------------------------------------------------
+
+    def get_page_title(self):
+        return _("Ticket %(number)s") % {"number": self.object.number or self.object.pk}
+
+    def get_page_subtitle(self):
+        return self.object.subject
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": _("Tickets")},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.object.subject},
+        ]
+
+    @cached_property
+    def header_buttons(self):
+        return [
+            HeaderButton(
+                _("History"),
+                url=reverse(self.history_url_name, args=[self.object.pk]),
+                icon_name="history",
+            )
+        ]
+
+    # Forms ---------------------------------------------------------------------------------
+
+    def get_reply_form(self, data=None, files=None, initial=None):
+        return StaffReplyForm(
+            data,
+            files,
+            initial=initial,
+            max_size=self.support_settings.attachment_max_size,
+            max_files=self.support_settings.attachments_per_message,
+            prefix="reply",
+        )
+
+    def assignees(self):
+        ticket = self.object
+        users = get_user_model().objects.filter(
+            Q(pk__in=triage.assignable_users().values("pk")) | Q(pk=ticket.assignee_id)
+        )
+        return users.order_by(get_user_model().USERNAME_FIELD)
+
+    def get_controls_form(self, data=None):
+        ticket = self.object
+        return TicketControlsForm(
+            data,
+            initial={
+                "status": ticket.status,
+                "assignee": ticket.assignee_id,
+                "criticality": ticket.criticality,
+            },
+            assignees=self.assignees(),
+            prefix="controls",
+        )
+
+    def get_verify_form(self):
+        profile = self.profile
+        if profile is None or not self.can_verify:
+            return None
+        guess = (
+            client_status.find_account(profile.invoice_number) if profile.invoice_number else None
+        )
+        if guess is None and profile.company:
+            guess = ClientAccount.objects.filter(
+                active=True, company__iexact=profile.company.strip()
+            ).first()
+        return VerifyMemberForm(initial={"account": guess.pk if guess else None}, prefix="verify")
+
+    # Context -------------------------------------------------------------------------------
+
+    def get_messages(self):
+        return list(
+            Message.objects.filter(ticket=self.object)
+            .select_related("author")
+            .prefetch_related("attachments")
+            .order_by("created_at", "pk")
+        )
+
+    def get_recent_history(self):
+        entries = (
+            log_registry.get_logs_for_instance(self.object)
+            .select_related("user")
+            .order_by("-timestamp", "-pk")[: self.recent_history_limit]
+        )
+        return list(entries)
+
+    def get_context_data(self, reply_form=None, controls_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        ticket = self.object
+        profile = self.profile
+        canned = list(CannedReply.objects.only("pk", "title", "text"))
+        context.update(
+            {
+                "ticket": ticket,
+                "object": ticket,
+                "profile": profile,
+                "conversation": self.get_messages(),
+                "can_change": self.can_change,
+                "can_verify": self.can_verify,
+                "reply_form": reply_form or self.get_reply_form(),
+                "controls_form": (controls_form or self.get_controls_form())
+                if self.can_change
+                else None,
+                "verify_form": self.get_verify_form(),
+                "history_url": reverse(self.history_url_name, args=[ticket.pk]),
+                "recent_history": self.get_recent_history(),
+                "attachment_url_name": self.attachment_url_name,
+                "overdue": triage.is_overdue(ticket),
+                "edit_url": self.get_edit_url(),
+                "canned_replies": canned,
+                "canned_texts": {str(reply.pk): reply.text for reply in canned},
+                "other_tickets_count": Ticket.objects.filter(author_id=ticket.author_id)
+                .exclude(pk=ticket.pk)
+                .count(),
+                "other_tickets_url": reverse(self.index_url_name)
+                + "?"
+                + urlencode({"q": ticket.author.email, "status": "all"})
+                if ticket.author.email
+                else None,
+            }
+        )
+        return context
+
+    # Actions -------------------------------------------------------------------------------
+
+    def post(self, request, *args, **kwargs):
+        if not self.can_change:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        if action == "reply":
+            return self.post_reply()
+        if action == "controls":
+            return self.post_controls()
+        messages.error(request, _("Nothing was changed: the form sent an unknown action."))
+        return HttpResponseRedirect(self.get_edit_url())
+
+    def post_reply(self):
+        request = self.request
+        if "insert_canned" in request.POST:
+            return self.insert_canned_reply()
+        form = self.get_reply_form(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, _("The message was not sent. Correct the errors below."))
+            return self.render_to_response(self.get_context_data(reply_form=form), status=400)
+
+        ticket = self.object
+        with transaction.atomic():
+            message = conversation.add_message(
+                ticket,
+                request.user,
+                form.cleaned_data["body"],
+                form.cleaned_data["files"],
+                from_staff=True,
+                internal=form.is_internal,
+            )
+            new_status = form.cleaned_data.get("status_after")
+            if new_status:
+                ticket.refresh_from_db()
+                if new_status != ticket.status:
+                    conversation.set_status(ticket, new_status, request.user)
+        if form.is_internal:
+            messages.success(request, _("Internal note added."))
+        else:
+            messages.success(request, _("Reply sent to the customer."))
+        return HttpResponseRedirect(f"{self.get_edit_url()}#message-{message.pk}")
+
+    def insert_canned_reply(self):
+        """Without JavaScript: put the canned text under what was typed and show the form again."""
+        request = self.request
+        prefix = "reply-"
+        body = request.POST.get(prefix + "body", "")
+        canned = CannedReply.objects.filter(
+            pk=request.POST.get(prefix + "canned_reply") or None
+        ).first()
+        if canned is not None:
+            body = f"{body.rstrip()}\n\n{canned.text}".strip() if body.strip() else canned.text
+        initial = {
+            "kind": request.POST.get(prefix + "kind") or StaffReplyForm.REPLY,
+            "body": body,
+            "status_after": request.POST.get(prefix + "status_after", ""),
+        }
+        if request.FILES:
+            messages.warning(
+                request, _("Browsers do not keep chosen files: choose them again before sending.")
+            )
+        form = self.get_reply_form(initial=initial)
+        return self.render_to_response(self.get_context_data(reply_form=form))
+
+    def post_controls(self):
+        request = self.request
+        form = self.get_controls_form(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Nothing was changed. Correct the errors below."))
+            return self.render_to_response(self.get_context_data(controls_form=form), status=400)
+
+        ticket = self.object
+        data = form.cleaned_data
+        changed = False
+        with transaction.atomic():
+            changed |= triage.assign(ticket, data["assignee"], request.user)
+            changed |= triage.set_criticality(ticket, data["criticality"], request.user)
+            if data["status"] != ticket.status:
+                conversation.set_status(ticket, data["status"], request.user)
+                changed = True
+        if changed:
+            messages.success(request, _("Ticket updated."))
+        else:
+            messages.success(request, _("Nothing to change."))
+        return HttpResponseRedirect(self.get_edit_url())
+
+
+class StaffAttachmentDownloadView(View):
+    """A ticket's file for support staff: never shown inline, never sniffed by the browser."""
+
+    def get(self, request, pk):
+        policy = policy_registry.get_by_type(Ticket)
+        if not policy.user_has_any_permission(request.user, ["change", "view"]):
+            raise PermissionDenied
+        attachment = get_object_or_404(Attachment, pk=pk)
+        try:
+            handle = attachment.file.open("rb")
+        except (FileNotFoundError, OSError) as error:
+            raise Http404(_("The file is missing from the storage.")) from error
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,388 @@
+"""Clients in the admin: accounts, their members, verification and the CSV import."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from wagtail.models import ModelLogEntry
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+from avsoft_support import client_status
+from avsoft_support.models import ClientAccount, ClientInvoiceNumber, ClientStatus, MemberProfile
+from tests.conftest import otp_login
+
+LIST_URL = "/admin/support/clients/"
+IMPORT_URL = "/admin/support/clients/import/"
+MEMBERS_URL = "/admin/support/clients/members/"
+
+
+def account_with_numbers(company, *numbers, **fields):
+    account = ClientAccount.objects.create(company=company, **fields)
+    for number in numbers:
+        ClientInvoiceNumber.objects.create(account=account, number=number)
+    return account
+
+
+def account_form(company="Vector LLC", numbers=("INV-1",), emails="buh@vector.example"):
+    return nested_form_data(
+        {
+            "company": company,
+            "invoice_numbers": inline_formset([{"number": number} for number in numbers]),
+            "contact_emails": emails,
+            "active": "on",
+            "notes": "",
+        }
+    )
+
+
+def csv_upload(text, name="clients.csv", encoding="utf-8"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+# Listing ---------------------------------------------------------------------------------------
+
+
+def test_the_listing_shows_numbers_emails_and_who_verified_whom(
+    verified_staff_client, make_member, support_staff
+):
+    account = account_with_numbers(
+        "Romashka", "INV-1", "INV-2", contact_emails="a@romashka.example\nb@romashka.example"
+    )
+    by_hand = make_member(username="ivan", full_name="Ivan Petrov", invoice_number="X-9")
+    client_status.verify_member(by_hand.support_profile, account, support_staff)
+    by_number = make_member(username="olga", full_name="Olga Smirnova")
+    client_status.apply_invoice_number(by_number.support_profile, "inv 2")
+
+    html = verified_staff_client.get(LIST_URL).content.decode()
+    for text in (
+        "Romashka",
+        "INV-1, INV-2",
+        "a@romashka.example, b@romashka.example",
+        "Ivan Petrov",
+        "verified by Sofia Sidorova",
+        "Olga Smirnova",
+        "matched by invoice number",
+        "Members and claims",
+        "/admin/support/clients/import/",
+    ):
+        assert text in html, text
+
+
+def test_the_listing_query_count_does_not_grow_with_accounts(verified_staff_client, make_member):
+    account_with_numbers("First", "N-0")
+    verified_staff_client.get(LIST_URL)
+    with CaptureQueriesContext(connection) as one:
+        verified_staff_client.get(LIST_URL)
+    for n in range(1, 10):
+        account = account_with_numbers(f"Company {n}", f"N-{n}", f"M-{n}")
+        member = make_member(username=f"m{n}", full_name=f"Member {n}")
+        client_status.apply_invoice_number(member.support_profile, f"N-{n}")
+        assert member.support_profile.client_account == account
+    with CaptureQueriesContext(connection) as ten:
+        verified_staff_client.get(LIST_URL)
+    assert len(ten) == len(one), "\n".join(q["sql"] for q in ten)
+
+
+def test_search_accounts_by_invoice_number(verified_staff_client):
+    wanted = account_with_numbers("Wanted", "INV-777")
+    account_with_numbers("Other", "INV-1")
+    html = verified_staff_client.get(LIST_URL, {"q": "777"}).content.decode()
+    assert f"/admin/support/clients/edit/{wanted.pk}/" in html
+    assert "Other" not in html
+
+
+# The account form ------------------------------------------------------------------------------
+
+
+def test_create_an_account_with_numbers_and_match_a_waiting_claim(
+    verified_staff_client, make_member, make_admin_ticket
+):
+    member = make_member(username="ivan", full_name="Ivan Petrov")
+    client_status.apply_invoice_number(member.support_profile, "inv-2024/001")
+    assert member.support_profile.client_status == ClientStatus.CLAIMED
+    ticket = make_admin_ticket(author=member, client_status="claimed")
+
+    response = verified_staff_client.post(
+        "/admin/support/clients/add/", account_form(numbers=("INV 2024-001", "INV-2"))
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    account = ClientAccount.objects.get(company="Vector LLC")
+    assert sorted(account.invoice_numbers.values_list("normalized", flat=True)) == [
+        "INV2",
+        "INV2024001",
+    ]
+    member.support_profile.refresh_from_db()
+    assert member.support_profile.client_status == ClientStatus.CURRENT
+    assert member.support_profile.client_account == account
+    ticket.refresh_from_db()
+    assert ticket.priority == 1
+    assert ModelLogEntry.objects.filter(
+        action="avsoft_support.client.verify", object_id=str(ticket.pk)
+    ).exists()
+
+
+def test_a_number_of_another_account_or_twice_in_the_form_is_refused(verified_staff_client):
+    account_with_numbers("Romashka", "INV-1")
+    response = verified_staff_client.post(
+        "/admin/support/clients/add/", account_form(numbers=("inv 1", "B-2", "b2"))
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This number already belongs to Romashka." in html
+    assert "This number is already in the list above." in html
+    assert not ClientAccount.objects.filter(company="Vector LLC").exists()
+
+
+def test_contact_emails_are_checked(verified_staff_client):
+    response = verified_staff_client.post(
+        "/admin/support/clients/add/", account_form(emails="ok@example.com\nnot-an-address")
+    )
+    assert response.status_code == 200
+    assert "Not an e-mail address: not-an-address" in response.content.decode()
+
+
+# Members and verification ------------------------------------------------------------------------
+
+
+def test_members_page_lists_claims_first_with_verify_and_unverify(
+    verified_staff_client, make_member, support_staff
+):
+    account = account_with_numbers("Romashka", "INV-1")
+    potential = make_member(username="p", full_name="Pavel Potential")
+    claimed = make_member(username="c", full_name="Clara Claimed")
+    client_status.apply_invoice_number(claimed.support_profile, "UNKNOWN-5")
+    current = make_member(username="v", full_name="Vera Verified")
+    client_status.verify_member(current.support_profile, account, support_staff)
+
+    html = verified_staff_client.get(MEMBERS_URL).content.decode()
+    names = re.findall(r"(Pavel Potential|Clara Claimed|Vera Verified)", html)
+    assert (
+        names.index("Clara Claimed") < names.index("Vera Verified") < names.index("Pavel Potential")
+    )
+    assert reverse("avsoft_support_clients:verify", args=[claimed.support_profile.pk]) in html
+    assert reverse("avsoft_support_clients:unverify", args=[current.support_profile.pk]) in html
+    assert "UNKNOWN-5" in html
+    assert potential.email in html
+
+    html = verified_staff_client.get(MEMBERS_URL, {"client_status": "claimed"}).content.decode()
+    assert "Clara Claimed" in html and "Vera Verified" not in html
+
+
+def test_verify_page_suggests_the_matching_account_then_verifies(
+    verified_staff_client, make_member, make_admin_ticket, support_staff
+):
+    account = account_with_numbers("Romashka", "INV-1", active=False)
+    member = make_member(username="c", full_name="Clara Claimed")
+    client_status.apply_invoice_number(member.support_profile, "INV-1")  # inactive: only claimed
+    ticket = make_admin_ticket(author=member, client_status="claimed")
+    profile = member.support_profile
+    url = reverse("avsoft_support_clients:verify", args=[profile.pk])
+
+    account.active = True
+    account.save()
+    response = verified_staff_client.get(url)
+    assert response.status_code == 200
+    assert response.context["form"].initial["account"] == account.pk
+
+    response = verified_staff_client.post(url, {"verify-account": account.pk})
+    assert response.status_code == 302 and response["Location"] == MEMBERS_URL
+    profile.refresh_from_db()
+    ticket.refresh_from_db()
+    assert (profile.client_status, profile.client_account, profile.verified_by) == (
+        ClientStatus.CURRENT,
+        account,
+        support_staff,
+    )
+    assert (ticket.client_status, ticket.priority) == (ClientStatus.CURRENT, 1)
+    # Logged on the account too: its history shows who verified whom.
+    history = verified_staff_client.get(
+        reverse("avsoft_support_clients:history", args=[account.pk])
+    ).content.decode()
+    assert "Clara Claimed verified as a client of Romashka" in history
+
+
+def test_verify_needs_an_account(verified_staff_client, make_member):
+    member = make_member(username="c")
+    url = reverse("avsoft_support_clients:verify", args=[member.support_profile.pk])
+    response = verified_staff_client.post(url, {"verify-account": ""})
+    assert response.status_code == 400
+    member.support_profile.refresh_from_db()
+    assert member.support_profile.client_status == ClientStatus.POTENTIAL
+
+
+def test_unverify_goes_back_to_claimed_and_is_logged(
+    verified_staff_client, make_member, make_admin_ticket, support_staff
+):
+    account = account_with_numbers("Romashka", "INV-1")
+    member = make_member(username="v", full_name="Vera Verified", invoice_number="X-1")
+    client_status.verify_member(member.support_profile, account, support_staff)
+    ticket = make_admin_ticket(author=member, client_status="current")
+    url = reverse("avsoft_support_clients:unverify", args=[member.support_profile.pk])
+
+    assert "Unverify this client" in verified_staff_client.get(url).content.decode()
+    response = verified_staff_client.post(url)
+    assert response.status_code == 302
+    profile = MemberProfile.objects.get(pk=member.support_profile.pk)
+    ticket.refresh_from_db()
+    assert (profile.client_status, profile.client_account) == (ClientStatus.CLAIMED, None)
+    assert (ticket.client_status, ticket.priority) == (ClientStatus.CLAIMED, 2)
+    assert ModelLogEntry.objects.filter(
+        action="avsoft_support.client.unverify", object_id=str(account.pk)
+    ).exists()
+
+
+def test_verification_needs_the_verify_permission(client, make_staff, make_member):
+    from django.contrib.auth.models import Permission
+
+    clerk = make_staff(username="clerk")
+    clerk.user_permissions.add(Permission.objects.get(codename="change_clientaccount"))
+    otp_login(client, clerk)
+    member = make_member(username="c")
+    account = account_with_numbers("Romashka")
+    url = reverse("avsoft_support_clients:verify", args=[member.support_profile.pk])
+    assert client.get(url).status_code in (302, 403)
+    client.post(url, {"verify-account": account.pk})
+    member.support_profile.refresh_from_db()
+    assert member.support_profile.client_status == ClientStatus.POTENTIAL
+    # The listing does not offer what they cannot do.
+    assert "Members and claims" not in client.get(LIST_URL).content.decode()
+
+
+# CSV import ------------------------------------------------------------------------------------
+
+GOOD_CSV = (
+    "company,invoice_numbers,contact_emails,active\n"
+    '"Vector LLC","INV-1; INV-2",buh@vector.example,yes\n'
+    "Romashka,INV-3,,no\n"
+)
+
+
+def test_import_preview_then_confirm(verified_staff_client, make_member, support_staff):
+    existing = account_with_numbers("Romashka", "OLD-1", contact_emails="old@romashka.example")
+    waiting = make_member(username="w", full_name="Wanda Waiting")
+    client_status.apply_invoice_number(waiting.support_profile, "inv 2")
+
+    response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload(GOOD_CSV)})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1 accounts will be created and 1 updated" in html
+    assert "Import these rows" in html
+    assert ClientAccount.objects.count() == 1  # nothing saved yet
+
+    content = response.context["confirm_form"].initial["content"]
+    response = verified_staff_client.post(IMPORT_URL, {"content": content, "confirm": "1"})
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    vector = ClientAccount.objects.get(company="Vector LLC")
+    assert [n.number for n in vector.invoice_numbers.all()] == ["INV-1", "INV-2"]
+    assert vector.contact_email_list == ["buh@vector.example"] and vector.active
+    existing.refresh_from_db()
+    assert sorted(existing.invoice_numbers.values_list("number", flat=True)) == ["INV-3", "OLD-1"]
+    assert not existing.active
+    assert existing.contact_email_list == ["old@romashka.example"]
+    waiting.support_profile.refresh_from_db()
+    assert waiting.support_profile.client_status == ClientStatus.CURRENT
+    assert waiting.support_profile.client_account == vector
+    assert ModelLogEntry.objects.filter(action="avsoft_support.client.import").count() == 2
+
+
+def test_import_reports_every_bad_row_and_imports_nothing(verified_staff_client):
+    account_with_numbers("Romashka", "TAKEN-1")
+    text = (
+        "company;invoice_numbers;contact_emails;active\n"
+        "Good Co;G-1;good@example.com;да\n"
+        ";X-1;;yes\n"
+        "Dup Co;TAKEN-1;not-an-email;maybe\n"
+        "Good Co;G-2;;yes\n"
+        "Other;G 1;;\n"
+    )
+    response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload(text)})
+    assert response.status_code == 400
+    html = response.content.decode().replace("&#x27;", "'")
+    for error in (
+        "The company is empty.",
+        "Number TAKEN-1 already belongs to Romashka.",
+        "'not-an-email' is not an e-mail address.",
+        "active must be yes or no, not 'maybe'.",
+        "The same company is on line 2.",
+        "Number G 1 is also on line 2.",
+        "4 rows have errors",
+    ):
+        assert error in html, error
+    assert 'href="#avs-import-line-3"' in html
+    assert "Import these rows" not in html
+
+    # Confirming the same content anyway imports nothing.
+    response = verified_staff_client.post(IMPORT_URL, {"content": text, "confirm": "1"})
+    assert response.status_code == 400
+    assert ClientAccount.objects.count() == 1
+
+
+def test_import_reads_windows_1251_with_semicolons(verified_staff_client):
+    text = 'company;invoice_numbers\nООО «Ромашка»;"СЧ-1, СЧ-2"\n'
+    response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload(text, encoding="cp1251")})
+    assert response.status_code == 200
+    content = response.context["confirm_form"].initial["content"]
+    verified_staff_client.post(IMPORT_URL, {"content": content, "confirm": "1"})
+    account = ClientAccount.objects.get()
+    assert account.company == "ООО «Ромашка»"
+    assert [n.number for n in account.invoice_numbers.all()] == ["СЧ-1", "СЧ-2"]
+
+
+def test_import_file_errors(verified_staff_client):
+    response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload("name,numbers\nA,1\n")})
+    html = response.content.decode().replace("&#x27;", "'")
+    assert "'company' is missing" in html
+    assert "Unknown columns: name, numbers" in html
+    response = verified_staff_client.post(IMPORT_URL, {})
+    assert "Choose a CSV file." in response.content.decode()
+
+
+def test_import_is_all_or_nothing(verified_staff_client, monkeypatch):
+    from avsoft_support import triage
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(triage, "match_claimed_members", fail)
+    with pytest.raises(RuntimeError):
+        verified_staff_client.post(IMPORT_URL, {"content": GOOD_CSV, "confirm": "1"})
+    assert ClientAccount.objects.count() == 0
+    assert ClientInvoiceNumber.objects.count() == 0
+
+
+def test_import_needs_the_add_permission(client, make_staff):
+    otp_login(client, make_staff(username="editor"))
+    response = client.get(IMPORT_URL)
+    assert response.status_code in (302, 403)
+
+
+def test_search_accounts_and_members_without_regard_to_case(verified_staff_client, make_member):
+    account_with_numbers("ООО Ромашка", "R-1")
+    make_member(username="ivan", full_name="Иван Петров")
+    html = verified_staff_client.get(LIST_URL, {"q": "ромашка"}).content.decode()
+    assert "ООО Ромашка" in html
+    html = verified_staff_client.get(MEMBERS_URL, {"q": "иван"}).content.decode()
+    assert "Иван Петров" in html
+
+
+def test_the_members_page_query_count_does_not_grow_with_members(
+    verified_staff_client, make_member, support_staff
+):
+    account = account_with_numbers("Romashka", "INV-1")
+    make_member(username="m0")
+    verified_staff_client.get(MEMBERS_URL)
+    with CaptureQueriesContext(connection) as one:
+        verified_staff_client.get(MEMBERS_URL)
+    for n in range(1, 10):
+        member = make_member(username=f"m{n}", full_name=f"Member {n}")
+        if n % 2:
+            client_status.verify_member(member.support_profile, account, support_staff)
+        else:
+            client_status.apply_invoice_number(member.support_profile, f"CLAIM-{n}")
+    with CaptureQueriesContext(connection) as ten:
+        verified_staff_client.get(MEMBERS_URL)
+    assert len(ten) == len(one), "\n".join(q["sql"] for q in ten)
