@@ -61,3 +61,257 @@ def make_member(db):
 @pytest.fixture
 def member(make_member):
     return make_member()
+
+
+def link_in_mail(message, path_prefix):
+    """The first link in an e-mail's plain text whose path starts with ``path_prefix``."""
+    import re
+
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S*)", message.body)
+    assert match, f"no {path_prefix} link in: {message.body}"
+    return match.group(1)
+
+
+# Staff second factor (django-otp). Admin pages need an OTP-verified session: use `otp_login`
+# (or the `staff_client` fixture) rather than `client.force_login` alone.
+
+
+def totp_token(device, drift=0):
+    """The code the device's authenticator app shows now (`drift=1`: the next time step)."""
+    from django_otp.oath import totp
+
+    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)
+    return f"{token:0{device.digits}d}"
+
+
+def otp_login(client, user):
+    """Log the test client in as `user` with a verified second factor (creates a device if none)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def make_staff(db):
+    """An admin user (Wagtail's access_admin permission, or a superuser), by default with a
+    confirmed TOTP device."""
+    from django.contrib.auth.models import Permission
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def make(username="staff", password=PASSWORD, superuser=False, device=True, **fields):
+        users = get_user_model().objects
+        email = fields.pop("email", f"{username}@example.com")
+        if superuser:
+            user = users.create_superuser(username=username, email=email, password=password, **fields)
+        else:
+            user = users.create_user(username=username, email=email, password=password, **fields)
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+            )
+        if device:
+            TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_user(make_staff):
+    """A staff user with admin access and a confirmed TOTP device (`staff_user.totpdevice_set`)."""
+    return make_staff()
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """The test client logged in as `staff_user`, second factor passed."""
+    return otp_login(client, staff_user)
+
+
+# Ticketing: a live support page, products, and a helper that files a ticket the way the
+# customer form does (through conversation.create_ticket).
+
+
+@pytest.fixture
+def support_page(site):
+    from avsoft_support.models import SupportPage
+
+    page = SupportPage.objects.filter(slug="support").first()
+    if page is None:
+        page = site.root_page.add_child(
+            instance=SupportPage(
+                title="Support",
+                slug="support",
+                intro="<p>We help our clients with every product.</p>",
+                filing_rules="<p>One problem per ticket, please.</p>",
+            )
+        )
+    return page
+
+
+@pytest.fixture
+def product(db):
+    from avsoft_support.models import Product
+
+    return Product.objects.get_or_create(name="AVSoft Analyzer", defaults={"active": True})[0]
+
+
+@pytest.fixture
+def support_settings(site):
+    from avsoft_support.models import SupportSettings
+
+    settings_obj = SupportSettings.for_site(site)
+    settings_obj.notification_emails = "support@example.com\nduty@example.com"
+    settings_obj.save()
+    return settings_obj
+
+
+@pytest.fixture
+def make_ticket(site, support_settings, product):
+    """File a ticket as ``author`` (with optional files: a list of (name, bytes))."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from avsoft_support import conversation
+    from avsoft_support.models import MemberProfile
+
+    def make(author, subject="Export stops", files=(), **data):
+        profile = MemberProfile.objects.get(user=author)
+        fields = {
+            "subject": subject,
+            "product": product,
+            "product_other": "",
+            "product_version": "5.2.1",
+            "os_version": "Windows 11",
+            "criticality": 3,
+            "description": "It stops at 50%.",
+            "steps_to_problem": "Opened a big file.",
+            "steps_to_reproduce": "1. Open big.dat\n2. Export",
+            **data,
+        }
+        uploads = [SimpleUploadedFile(name, content) for name, content in files]
+        return conversation.create_ticket(
+            author=author, profile=profile, data=fields, files=uploads, support_settings=support_settings
+        )
+
+    return make
+
+
+def stored_attachment_files():
+    """Every file in the private attachment storage, as relative paths."""
+    from pathlib import Path
+
+    from django.core.files.storage import storages
+
+    from avsoft_support.conf import support_settings
+
+    root = Path(storages[support_settings.ATTACHMENT_STORAGE].location)
+    if not root.exists():
+        return set()
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def ticket_form_data(product=None, **overrides):
+    """What a member types into the new-ticket form, all fields valid."""
+    data = {
+        "subject": "Export to PDF stops at 50%",
+        "product": str(product.pk) if product is not None else "other",
+        "product_other": "" if product is not None else "Old Tool",
+        "product_version": "5.2.1 build 1234",
+        "os_version": "Windows 11 23H2",
+        "criticality": "2",
+        "description": "The export stops.\n\n```\nERROR 42 at export.c:17\n```",
+        "steps_to_problem": "Opened report.avs, pressed Export.",
+        "steps_to_reproduce": "1. Open report.avs\n2. File > Export > PDF",
+        "invoice_number": "",
+    }
+    data.update(overrides)
+    return data
+
+
+# Staff side in the admin (triage, ticket screen, clients). `verified_staff_client` is a member
+# of the "Support staff" group (made by migration 0002) with a verified second factor.
+
+
+@pytest.fixture
+def support_staff(make_staff):
+    """A user in the "Support staff" group, with a confirmed TOTP device.
+
+    Migration 0002 makes the group; transactional (browser) tests flush it, so it is made
+    again here from the same list when missing.
+    """
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    migration = import_module("avsoft_support.migrations.0002_support_staff_group")
+    group, created = Group.objects.get_or_create(name=migration.GROUP_NAME)
+    if created:
+        for app_label, _model, codename in migration.PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    user = make_staff(username="supportstaff", first_name="Sofia", last_name="Sidorova")
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def verified_staff_client(client, support_staff):
+    """The test client logged in as `support_staff`, OTP-verified (the gate stays on)."""
+    return otp_login(client, support_staff)
+
+
+@pytest.fixture
+def make_admin_ticket(db, make_member):
+    """A ticket with its first message, straight through the ORM, every field controllable.
+
+    ``client_status`` sets both the author's profile and the ticket's snapshot and priority.
+    """
+    import itertools
+    from datetime import timedelta
+
+    from avsoft_support.models import ClientStatus, Message, Ticket
+
+    counter = itertools.count(1)
+
+    def make(
+        author=None,
+        subject=None,
+        client_status="potential",
+        created_at=None,
+        sla_due_at=None,
+        body="It stops at 50%.",
+        **fields,
+    ):
+        n = next(counter)
+        if author is None:
+            author = make_member(
+                username=f"customer{n}",
+                full_name=f"Customer {n}",
+                company=f"Company {n}",
+                client_status=client_status,
+            )
+        created_at = created_at or timezone.now() - timedelta(minutes=n)
+        ticket = Ticket.objects.create(
+            subject=subject or f"Problem number {n}",
+            author=author,
+            client_status=client_status,
+            priority=ClientStatus.priority_of(client_status),
+            created_at=created_at,
+            last_activity_at=created_at,
+            sla_due_at=sla_due_at or created_at + timedelta(hours=4),
+            product_version=fields.pop("product_version", "5.2"),
+            os_version=fields.pop("os_version", "Windows 11"),
+            **fields,
+        )
+        Message.objects.create(ticket=ticket, author=author, body=body, created_at=created_at)
+        return ticket
+
+    return make

@@ -55,6 +55,8 @@ def test_deploy_check_of_demo_production_settings_is_clean(tmp_path):
         "DEMO_VAR_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)
+    # The browser tests' conftest allows async-unsafe ORM calls in this process; not there.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT / "demo",
