@@ -1,6 +1,6 @@
 """Member-area and download routes. A site includes them at a prefix of its choice."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .views import account
 from .views.attachments import attachment_download
@@ -37,4 +37,6 @@ urlpatterns = [
     path("profile/email/", account.change_email, name="change_email"),
     path("profile/invoice/", account.invoice_number, name="invoice_number"),
     path("profile/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    # The member's own, optional, second factor (names member_otp_*).
+    path("two-factor/", include("avsoft_support.urls_member_otp")),
 ]

@@ -6,33 +6,13 @@ import django
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import override_settings
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from wagtail import urls as wagtail_urls
-from wagtail.admin import urls as wagtailadmin_urls
 
-from avsoft_support import otp, urls_member_otp
-from avsoft_support import urls as member_urls
-from tests.conftest import otp_login, totp_token
-
-# The member area with our routes in it, as the site's urls.py will have it once the member
-# area includes urls_member_otp (names stay the same either way).
-urlpatterns = [
-    path("admin/", include(wagtailadmin_urls)),
-    path(
-        "account/",
-        include(
-            (
-                [*member_urls.urlpatterns, path("two-factor/", include(urls_member_otp))],
-                "avsoft_support",
-            )
-        ),
-    ),
-    path("", include(wagtail_urls)),
-]
-pytestmark = pytest.mark.urls(__name__)
+from avsoft_support import otp
+from tests.conftest import PASSWORD, otp_login, totp_token
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -203,6 +183,30 @@ def test_pending_login_completes_with_the_right_code(client, site, member_with_a
         otp.PENDING_NEXT_SESSION_KEY,
     ):
         assert key not in session
+
+
+def test_login_page_hands_a_member_with_an_app_over_to_the_code_step(client, site, member_with_app):
+    member, device = member_with_app
+    response = client.post(
+        reverse("avsoft_support:login"),
+        {"username": member.username, "password": PASSWORD, "next": "/support/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("avsoft_support:member_otp_verify")
+    assert SESSION_KEY not in client.session  # the password alone logs nobody in
+
+    response = client.post(response["Location"], {"code": totp_token(device)})
+    assert response["Location"] == "/support/"
+    assert client.session[SESSION_KEY] == str(member.pk)
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+
+
+def test_login_page_logs_a_member_without_an_app_straight_in(client, site, member):
+    response = client.post(
+        reverse("avsoft_support:login"), {"username": member.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(member.pk)
 
 
 def test_pending_login_refuses_a_wrong_code_and_stays_logged_out(

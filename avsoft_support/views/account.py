@@ -27,6 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView, View
 from wagtail.models import Site
 
+from .. import otp
 from ..client_status import apply_invoice_number
 from ..conf import support_settings
 from ..csp import customer_csp
@@ -287,7 +288,12 @@ class LoginView(auth_views.RedirectURLMixin, FormView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
-        auth_login(self.request, form.get_user())
+        user = form.get_user()
+        if otp.user_requires_otp(user):
+            # Members who turned on two-factor log in only after their code (views/otp.py).
+            otp.begin_pending_login(self.request, user, user.backend, self.get_success_url())
+            return HttpResponseRedirect(reverse("avsoft_support:member_otp_verify"))
+        auth_login(self.request, user)
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
