@@ -107,6 +107,8 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Moscow"
 
+LOCALE_PATHS = [DEMO_DIR / "demo_site" / "locale"]
+
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [DEMO_DIR / "demo_site" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
