@@ -46,7 +46,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +98,7 @@ CACHES = {
     }
 }
 
+# The language is a setting, not the visitor's browser: no LocaleMiddleware here.
 LANGUAGE_CODE = os.environ.get("DEMO_LANGUAGE", "ru")
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
