@@ -226,7 +226,7 @@ class TicketIndexView(CaseVariantSearchMixin, IndexView):
         return [
             BulkActionsCheckboxColumn("bulk_actions", obj_type="snippet"),
             Column("number", label=_("Number"), sort_key="number", classname="avs-nowrap"),
-            self._get_title_column("subject"),
+            self._get_title_column("subject", classname="avs-subject"),
             CustomerColumn("customer", label=_("Customer")),
             ClientStatusColumn("client_status", label=_("Client status"), sort_key="priority"),
             TicketStatusColumn("status", label=_("Status"), sort_key="status"),
