@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -36,6 +36,7 @@ from ..models import (
     SupportSettings,
     Ticket,
 )
+from .attachments import attachment_response
 
 
 class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -297,18 +298,4 @@ class StaffAttachmentDownloadView(View):
         policy = policy_registry.get_by_type(Ticket)
         if not policy.user_has_any_permission(request.user, ["change", "view"]):
             raise PermissionDenied
-        attachment = get_object_or_404(Attachment, pk=pk)
-        try:
-            handle = attachment.file.open("rb")
-        except (FileNotFoundError, OSError) as error:
-            raise Http404(_("The file is missing from the storage.")) from error
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type="application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(get_object_or_404(Attachment, pk=pk))
