@@ -8,7 +8,7 @@ import base64
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -175,6 +175,13 @@ class Command(BaseCommand):
                 self.stderr.write(f"Group '{group_name}' is missing; {username} has no group.")
             else:
                 user.groups.add(group)
+        if role == "editor":
+            # Editors keep the product list; they get no ticket or client permissions.
+            user.user_permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label="avsoft_support", content_type__model="product"
+                )
+            )
         if role == "member":
             MemberProfile.objects.get_or_create(
                 user=user,
