@@ -26,6 +26,20 @@ def _set_status(ticket, status, user):
 
 class TicketBulkAction(SnippetBulkAction):
     models = [Ticket]
+    # Texts of the shared confirmation page; each action's template only asks its question.
+    confirm_title = ""
+    yes_label = ""
+    confirm_form_template = "wagtailadmin/bulk_actions/confirmation/form.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "confirm_title": self.confirm_title,
+            "confirm_header": self.display_name,
+            "action_button_text": self.yes_label,
+            "no_action_button_text": _("No, go back"),
+            "confirm_form_template": self.confirm_form_template,
+        }
 
     def check_perm(self, ticket):
         return self.permission_policy.user_has_permission_for_instance(
@@ -45,6 +59,8 @@ class AssignToMeBulkAction(TicketBulkAction):
     action_type = "assign_to_me"
     aria_label = _("Assign the selected tickets to me")
     template_name = "avsoft_support/admin/bulk_actions/confirm_assign_to_me.html"
+    confirm_title = _("Assign tickets to me")
+    yes_label = _("Yes, assign to me")
     action_priority = 10
 
     @classmethod
@@ -65,6 +81,9 @@ class SetStatusBulkAction(TicketBulkAction):
     action_type = "set_status"
     aria_label = _("Set the status of the selected tickets")
     template_name = "avsoft_support/admin/bulk_actions/confirm_set_status.html"
+    confirm_title = _("Set the status of tickets")
+    yes_label = _("Set status")
+    confirm_form_template = "wagtailadmin/bulk_actions/confirmation/form_with_fields.html"
     action_priority = 20
     form_class = BulkStatusForm
 
@@ -95,6 +114,8 @@ class CloseBulkAction(TicketBulkAction):
     action_type = "close"
     aria_label = _("Close the selected tickets")
     template_name = "avsoft_support/admin/bulk_actions/confirm_close.html"
+    confirm_title = _("Close tickets")
+    yes_label = _("Yes, close")
     action_priority = 30
 
     @classmethod

@@ -29,7 +29,10 @@ def test_assign_to_me(verified_staff_client, make_admin_ticket, support_staff):
     first, second = make_admin_ticket(), make_admin_ticket()
     response = verified_staff_client.get(bulk_url("assign_to_me", first, second))
     assert response.status_code == 200
-    assert "Assign these 2 tickets to yourself?" in response.content.decode()
+    html = response.content.decode()
+    assert "Assign these 2 tickets to yourself?" in html
+    assert "Assign tickets to me" in html  # the page title
+    assert "Yes, assign to me" in html and "No, go back" in html
 
     response = verified_staff_client.post(bulk_url("assign_to_me", first, second))
     assert response.status_code == 302 and response["Location"] == LIST_URL
@@ -50,7 +53,9 @@ def test_set_status_tells_each_customer(
 ):
     first, second = make_admin_ticket(), make_admin_ticket(status=TicketStatus.WAITING)
     response = verified_staff_client.get(bulk_url("set_status", first, second))
-    assert 'name="status"' in response.content.decode()
+    html = response.content.decode()
+    assert 'name="status"' in html
+    assert "Set the status of these 2 tickets?" in html
 
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_staff_client.post(
