@@ -42,6 +42,16 @@ def check_middleware(app_configs, **kwargs):
                 id="avsoft_support.E003",
             )
         )
+    gate = "avsoft_support.middleware.StaffOTPMiddleware"
+    if otp in middleware and (gate not in middleware or middleware.index(gate) < middleware.index(otp)):
+        # Without the gate, staff reach the admin with a password alone.
+        errors.append(
+            checks.Error(
+                f"{gate} is missing from MIDDLEWARE or comes before {otp}.",
+                hint="Add it right after django-otp's OTPMiddleware.",
+                id="avsoft_support.E004",
+            )
+        )
     return errors
 
 

@@ -26,18 +26,36 @@ def find_account(number):
 
 
 def _rerank_open_tickets(profile):
-    Ticket.objects.filter(
-        author_id=profile.user_id, status__in=TicketStatus.open_values()
-    ).update(
+    from wagtail.models import Site
+
+    from . import sla
+    from .models import SupportSettings
+
+    tickets = Ticket.objects.filter(author_id=profile.user_id, status__in=TicketStatus.open_values())
+    tickets.update(
         client_status=profile.client_status,
         priority=ClientStatus.priority_of(profile.client_status),
     )
+    # Tickets still waiting for a first answer get the due time of the new status.
+    waiting = list(tickets.filter(first_response_at__isnull=True).only("pk", "created_at"))
+    if waiting:
+        site = Site.objects.filter(is_default_site=True).first()
+        targets = SupportSettings.for_site(site) if site else SupportSettings()
+        for ticket in waiting:
+            ticket.sla_due_at = sla.first_response_due(targets, profile.client_status, ticket.created_at)
+        Ticket.objects.bulk_update(waiting, ["sla_due_at"])
 
 
 @transaction.atomic
 def apply_invoice_number(profile, number):
     """Record the number a member gave; a match with an active account verifies it at once."""
     number = (number or "").strip()
+    if profile.client_status == ClientStatus.CURRENT and profile.client_account_id:
+        # Already verified (matched or confirmed by staff): a number given later is recorded,
+        # never a reason to demote the client.
+        profile.invoice_number = number or profile.invoice_number
+        profile.save()
+        return
     profile.invoice_number = number
     account = find_account(number) if number else None
     if account is not None:

@@ -6,11 +6,14 @@ Current clients count in plain hours; claimed and potential ones in working days
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 from .models import ClientStatus
 
 
 def add_working_days(start, days):
-    due = start
+    # Weekdays as the support desk sees them: in the site's time zone, not UTC.
+    due = timezone.localtime(start) if timezone.is_aware(start) else start
     added = 0
     while added < days:
         due += timedelta(days=1)

@@ -1,0 +1,55 @@
+"""Client status rules that hold whatever page changes them."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from avsoft_support import sla
+from avsoft_support.client_status import apply_invoice_number, verify_member
+from avsoft_support.models import (
+    ClientAccount,
+    ClientStatus,
+    MemberProfile,
+    SupportSettings,
+    Ticket,
+)
+
+
+@pytest.mark.django_db
+def test_a_verified_member_giving_an_unknown_number_stays_current(member, site, django_user_model):
+    account = ClientAccount.objects.create(company="Acme")
+    staff = django_user_model.objects.create_user("staffer")
+    profile = MemberProfile.objects.get(user=member)
+    verify_member(profile, account, staff)
+    apply_invoice_number(profile, "NOT-ON-FILE")
+    profile.refresh_from_db()
+    assert profile.client_status == ClientStatus.CURRENT
+    assert profile.client_account == account
+    assert profile.invoice_number == "NOT-ON-FILE"
+
+
+@pytest.mark.django_db
+def test_verifying_moves_the_first_response_due_time_of_waiting_tickets(member, site, django_user_model):
+    created = timezone.now() - timedelta(hours=1)
+    ticket = Ticket.objects.create(
+        subject="s", product_version="1", os_version="x", author=member, created_at=created,
+        sla_due_at=created + timedelta(days=2),
+    )
+    verify_member(
+        MemberProfile.objects.get(user=member),
+        ClientAccount.objects.create(company="Acme"),
+        django_user_model.objects.create_user("staffer"),
+    )
+    ticket.refresh_from_db()
+    assert ticket.priority == 1
+    hours = SupportSettings.for_site(site).sla_current_hours
+    assert ticket.sla_due_at == created + timedelta(hours=hours)
+
+
+def test_working_days_count_in_the_site_time_zone():
+    # Saturday 01:00 in Moscow is Friday 22:00 UTC: still the weekend for the desk.
+    saturday = datetime(2026, 11, 28, 1, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    due = sla.add_working_days(saturday.astimezone(ZoneInfo("UTC")), 1)
+    assert timezone.localtime(due).weekday() == 0  # Monday
