@@ -5,7 +5,7 @@ import re
 import pytest
 from django.template import Context, Template
 from django.utils.safestring import SafeString
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from avsoft_support import sanitize
@@ -126,6 +126,20 @@ def test_one_cleaner_behind_a_swappable_seam(monkeypatch):
 
 
 @settings(max_examples=300, deadline=None)
+def _attributes(html):
+    """(tag, attribute name) pairs as a browser's parser would see them."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend((tag, name) for name, _value in attrs)
+
+    Collector().feed(html)
+    return found
+
+
 @given(
     st.lists(
         st.one_of(
@@ -142,8 +156,10 @@ def test_one_cleaner_behind_a_swappable_seam(monkeypatch):
         max_size=30,
     ).map("".join)
 )
+@example('[]("(\rONA=00')  # once flagged by a naive pattern: "ona=" inside a quoted href
 def test_output_never_contains_a_script_tag(text):
     html = render_markdown(text).lower()
     assert "<script" not in html
-    assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", html)
+    # Parse, not pattern-match: "on...=" inside a quoted attribute value is harmless text.
+    assert not [name for _tag, name in _attributes(html) if name.startswith("on")]
     assert 'href="javascript' not in html and "href='javascript" not in html
