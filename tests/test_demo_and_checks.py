@@ -69,6 +69,30 @@ def test_deploy_check_of_demo_production_settings_is_clean(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_demo_mail_files_are_readable(tmp_path):
+    """A person confirming an account on the demo reads the link straight from the file."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "demo_site.settings", "DEMO_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    send = (
+        "import django; django.setup()\n"
+        "from django.core.mail import EmailMultiAlternatives\n"
+        "m = EmailMultiAlternatives('Подтвердите адрес', "
+        "'Откройте ссылку:\\nhttp://127.0.0.1:8000/account/confirm/abc/\\n', to=['anna@example.com'])\n"
+        "m.attach_alternative('<p>Откройте ссылку</p>', 'text/html'); m.send()\n"
+    )
+    result = subprocess.run(  # noqa: S603 (our own fixed snippet)
+        [sys.executable, "-c", send], cwd=ROOT / "demo", env=env, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    [written] = (tmp_path / "mail").iterdir()
+    text = written.read_text(encoding="utf-8")
+    assert text.startswith("Subject: Подтвердите адрес\nFrom: support@demo.example\nTo: anna@example.com\n")
+    assert "Откройте ссылку:\nhttp://127.0.0.1:8000/account/confirm/abc/\n" in text
+    assert "Content-Type: multipart/alternative" in text  # the raw message follows
+
+
 def test_missing_attachment_storage_is_an_error():
     with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}):
         errors = check_attachment_storage(None)

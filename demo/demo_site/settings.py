@@ -124,16 +124,16 @@ STORAGES = {
     },
 }
 
-# E-mail goes to files, one per message, in demo/var/mail/.
+# E-mail goes to files, one per message, in demo/var/mail/: the text first, then the raw MIME.
 if DJANGO_VERSION >= (6, 1):
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "BACKEND": "demo_site.mail.ReadableFileEmailBackend",
             "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
         }
     }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "demo_site.mail.ReadableFileEmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = "support@demo.example"
 
