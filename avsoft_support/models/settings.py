@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -9,10 +11,12 @@ class SupportSettings(BaseSiteSetting):
     attachment_max_size = models.PositiveIntegerField(
         _("largest attachment, in bytes"),
         default=300 * 1024,
+        # 0 would refuse every file on the server while the browser check reads it as "no limit".
+        validators=[MinValueValidator(1)],
         help_text=_("Each file may be at most this size; 307200 bytes is 300 KB."),
     )
     attachments_per_message = models.PositiveSmallIntegerField(
-        _("files per message"), default=5
+        _("files per message"), default=5, validators=[MinValueValidator(1)]
     )
     sla_current_hours = models.PositiveSmallIntegerField(
         _("first response for current clients, hours"), default=4
@@ -47,6 +51,21 @@ class SupportSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("support settings")
+
+    def clean(self):
+        super().clean()
+        wrong = []
+        for address in self.notification_email_list:
+            try:
+                validate_email(address)
+            except ValidationError:
+                wrong.append(address)
+        if wrong:
+            # A typo here silently loses every new-ticket notification: refuse it.
+            raise ValidationError(
+                {"notification_emails": _("Not an e-mail address: %(addresses)s")
+                 % {"addresses": ", ".join(wrong)}}
+            )
 
     @property
     def notification_email_list(self):
