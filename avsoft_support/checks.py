@@ -1,7 +1,10 @@
 """System checks for the settings a site must have for the app to work."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core import checks
+from django.core.files.storage import FileSystemStorage, storages
 
 from .conf import support_settings
 
@@ -18,7 +21,26 @@ def check_attachment_storage(app_configs, **kwargs):
                 id="avsoft_support.E001",
             )
         ]
+    if alias == "default":
+        return [_public_attachments_warning(f"'{alias}' is the site's public media storage.")]
+    storage = storages[alias]
+    if isinstance(storage, FileSystemStorage):
+        location = Path(storage.location).resolve()
+        for name in ("MEDIA_ROOT", "STATIC_ROOT"):
+            root = getattr(settings, name, None)
+            if root and location.is_relative_to(Path(root).resolve()):
+                # The web server serves these folders: files there skip the owner check.
+                return [_public_attachments_warning(f"'{alias}' stores files inside {name}.")]
     return []
+
+
+def _public_attachments_warning(reason):
+    return checks.Warning(
+        f"Support attachments may be publicly reachable: {reason}",
+        hint="Give attachments a storage of their own outside MEDIA_ROOT and STATIC_ROOT "
+        "(or a private bucket); they are served only by the download view.",
+        id="avsoft_support.W002",
+    )
 
 
 @checks.register()

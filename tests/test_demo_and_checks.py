@@ -99,6 +99,34 @@ def test_missing_attachment_storage_is_an_error():
     assert [e.id for e in errors] == ["avsoft_support.E001"]
 
 
+@pytest.mark.parametrize(
+    ("alias", "storage_location", "reason"),
+    [
+        ("default", None, "'default' is the site's public media storage."),
+        ("avsoft_support_attachments", "media/support", "stores files inside MEDIA_ROOT."),
+        ("avsoft_support_attachments", "static", "stores files inside STATIC_ROOT."),
+    ],
+)
+def test_attachments_in_public_storage_are_a_warning(settings, tmp_path, alias, storage_location, reason):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    settings.AVSOFT_SUPPORT_ATTACHMENT_STORAGE = alias
+    storages_setting = {**settings.STORAGES}
+    if storage_location:
+        storages_setting[alias] = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / storage_location)},
+        }
+    settings.STORAGES = storages_setting
+    [warning] = check_attachment_storage(None)
+    assert warning.id == "avsoft_support.W002"
+    assert warning.msg.endswith(reason)
+
+
+def test_private_attachment_storage_passes_the_check():
+    assert check_attachment_storage(None) == []
+
+
 def test_otp_middleware_missing_or_misplaced_is_an_error():
     from django.conf import settings
 
