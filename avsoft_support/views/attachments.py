@@ -30,7 +30,6 @@ def attachment_response(attachment):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = DOWNLOAD_CSP
-    response["Content-Length"] = str(attachment.size)
     patch_cache_control(response, private=True, no_store=True)
     return response
 
@@ -45,7 +44,7 @@ def attachment_download(request, pk, name=None):
             message__ticket__author_id=request.user.pk,
             message__is_internal=False,
         )
-        .only("pk", "file", "original_name", "size")
+        .only("pk", "file", "original_name")
         .first()
     )
     if attachment is None:
