@@ -37,6 +37,16 @@ def test_register_confirm_log_in_from_the_corner_and_log_out(page, live_server, 
     field(main, "Password").fill(PASSWORD)
     field(main, "Password confirmation").fill(PASSWORD)
     field(main, "Full name").fill("Anna Smirnova")
+    # A typo in the confirmation: the form comes back with the focus on the list of errors.
+    field(main, "Password confirmation").fill(PASSWORD + "x")
+    main.get_by_role("button", name="Create account").click()
+    summary = page.locator(".avs-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_count(1)
+    expect(field(main, "Username")).to_have_value("anna")
+    expect(field(main, "Password")).to_have_value("")
+    field(main, "Password").fill(PASSWORD)
+    field(main, "Password confirmation").fill(PASSWORD)
     main.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 

@@ -69,6 +69,7 @@ def test_customer_ticket_journey(page, live_server, support_page, support_settin
     expect(page.locator(".avs-error-summary")).to_contain_text(
         "“too-big-301KB.bin” is 301 KB (308,224 bytes); each file may be at most 300 KB (307,200 bytes)."
     )
+    expect(page.locator(".avs-error-summary")).to_be_focused()
     expect(field(main, "Subject")).to_have_value(XSS_SUBJECT)
     expect(field(main, "Description of the problem")).to_have_value(XSS_BODY)
     expect(field(main, "Exact product version")).to_have_value("5.2.1 build 1234")
@@ -79,6 +80,7 @@ def test_customer_ticket_journey(page, live_server, support_page, support_settin
     # 300 KB exactly: accepted.
     field(main, "Attachments").set_input_files([str(exact)])
     page.get_by_role("button", name="Send ticket").click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/support/\d{{4}}-\d+/$"))
     ticket = Ticket.objects.get()
     expect(page).to_have_url(f"{live_server.url}/support/{ticket.number}/")
     expect(page.get_by_text(f"Your ticket {ticket.number} has been received")).to_be_visible()
