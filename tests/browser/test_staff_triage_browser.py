@@ -57,6 +57,8 @@ def test_staff_triage_reply_status_then_the_customer_sees_it(
         created_at=timezone.now() - timedelta(days=1)
     )
     current_ticket = make_ticket(clara, subject="Current: export crashes")
+    closed_ticket = make_ticket(pavel, subject="Closed: old licence question")
+    Ticket.objects.filter(pk=closed_ticket.pk).update(status="closed")
     CannedReply.objects.create(title="Ask for the log", text="Please attach support.log.")
 
     staff_sign_in(page, live_server, support_staff)
@@ -70,10 +72,27 @@ def test_staff_triage_reply_status_then_the_customer_sees_it(
     expect(rows.nth(1)).to_contain_text("Potential: installer question")
     expect(rows.nth(1)).to_contain_text("Potential client")
 
-    # Filtered by client status: only the current client's.
-    page.goto(live_server.url + reverse("avsoft_support_tickets:list") + "?client_status=current")
+    # The search box looks at closed tickets too, though the list shows open ones.
+    search = page.get_by_role("textbox", name="Search")
+    search.fill(closed_ticket.number)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Closed: old licence question")
+    search.fill("")
+    expect(rows).to_have_count(2)
+
+    # Filtered by client status in the listing's filters: the potential client's ticket goes.
+    page.get_by_role("button", name="Show filters").click()
+    filters = page.locator("#filters-drilldown")
+    filters.get_by_role("button", name="Client status").click()
+    filters.get_by_role("radio", name="Potential client").check()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Potential: installer question")
+    filters.get_by_role("radio", name="Current client").check()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Current: export crashes")
+    expect(page.locator("table.listing")).not_to_contain_text("Potential: installer question")
+    expect(page).to_have_url(re.compile(r"[?&]client_status=current(&|$)"))
+    page.keyboard.press("Escape")
 
     # The ticket screen: a canned text inserted by the script, then a public reply.
     rows.first.get_by_role("link", name="Current: export crashes").click()
