@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.models import Locale, Page, Site
 
 from avsoft_support.models import MemberProfile
@@ -16,6 +16,15 @@ def _clear_cache():
     for cache in caches.all():
         cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # LocaleMiddleware activates a request's language for the thread and never resets it:
+    # a test that asked for Russian pages would leave Russian to the next test.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
