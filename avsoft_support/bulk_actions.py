@@ -6,7 +6,6 @@ logged and the customer is told about status changes (conversation.set_status).
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from wagtail.log_actions import LogContext
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from . import conversation, triage
@@ -17,10 +16,7 @@ from .models import Ticket, TicketStatus
 def _set_status(ticket, status, user):
     if ticket.status == status:
         return False
-    # Its own log context: entries of one action on many tickets in one request would
-    # otherwise share a uuid, and Wagtail's history shows only the latest per uuid and action.
-    with LogContext(user=user):
-        conversation.set_status(ticket, status, user)
+    conversation.set_status(ticket, status, user)  # logs each change with a uuid of its own
     return True
 
 

@@ -3,11 +3,14 @@
 current: the number was verified (it matched an active ClientAccount, or staff confirmed it);
 claimed: a number was given but not verified; potential: none was given.
 Open tickets take the member's new status and priority, so verifying re-ranks the queue.
+After staff withdraw a verification, the member's number no longer matches automatically
+(``automatic_match_blocked``) until they give another number or staff verify them again.
 """
 
 from django.db import transaction
 from django.utils import timezone
 
+from .log_actions import CLIENT_VERIFY, log_separately
 from .models import ClientAccount, ClientInvoiceNumber, ClientStatus, Ticket, TicketStatus
 from .models.clients import normalize_invoice_number
 
@@ -25,13 +28,37 @@ def find_account(number):
     return match.account if match else None
 
 
+def open_tickets_of(profile):
+    return Ticket.objects.filter(author_id=profile.user_id, status__in=TicketStatus.open_values())
+
+
+def member_log_data(profile):
+    user = profile.user
+    return {
+        "member": profile.full_name or user.get_username(),
+        "email": user.email,
+        "user_id": user.pk,
+    }
+
+
+def match_log_data(profile):
+    """The data of an automatic match's log entry (client.verify, marked automatic)."""
+    account = profile.client_account
+    return {
+        **member_log_data(profile),
+        "account": account.company,
+        "account_id": account.pk,
+        "automatic": True,
+    }
+
+
 def _rerank_open_tickets(profile):
     from wagtail.models import Site
 
     from . import sla
     from .models import SupportSettings
 
-    tickets = Ticket.objects.filter(author_id=profile.user_id, status__in=TicketStatus.open_values())
+    tickets = open_tickets_of(profile)
     tickets.update(
         client_status=profile.client_status,
         priority=ClientStatus.priority_of(profile.client_status),
@@ -47,17 +74,25 @@ def _rerank_open_tickets(profile):
 
 
 @transaction.atomic
-def apply_invoice_number(profile, number):
-    """Record the number a member gave; a match with an active account verifies it at once."""
+def apply_invoice_number(profile, number, by=None):
+    """Record the number a member gave; a match with an active account verifies it at once.
+
+    Returns the matched account, or None. A match is logged (as ``by``, by default the member)
+    on the account and on the member's open tickets.
+    """
     number = (number or "").strip()
     if profile.client_status == ClientStatus.CURRENT and profile.client_account_id:
         # Already verified (matched or confirmed by staff): a number given later is recorded,
         # never a reason to demote the client.
         profile.invoice_number = number or profile.invoice_number
         profile.save()
-        return
+        return None
+    if profile.automatic_match_blocked:
+        # Staff withdrew the verification of the number on record; another number is a new claim.
+        same = normalize_invoice_number(number) == normalize_invoice_number(profile.invoice_number)
+        profile.automatic_match_blocked = same
     profile.invoice_number = number
-    account = find_account(number) if number else None
+    account = find_account(number) if number and not profile.automatic_match_blocked else None
     if account is not None:
         profile.client_status = ClientStatus.CURRENT
         profile.client_account = account
@@ -73,6 +108,12 @@ def apply_invoice_number(profile, number):
         profile.verified_at = None
     profile.save()
     _rerank_open_tickets(profile)
+    if account is not None:
+        data = match_log_data(profile)
+        log_separately(account, CLIENT_VERIFY, by or profile.user, data)
+        for ticket in open_tickets_of(profile):
+            log_separately(ticket, CLIENT_VERIFY, by or profile.user, data)
+    return account
 
 
 @transaction.atomic
@@ -82,16 +123,22 @@ def verify_member(profile, account: ClientAccount, by):
     profile.client_account = account
     profile.verified_by = by
     profile.verified_at = timezone.now()
+    profile.automatic_match_blocked = False
     profile.save()
     _rerank_open_tickets(profile)
 
 
 @transaction.atomic
 def unverify_member(profile, by):
-    """Reverse a verification: back to claimed (a number was given) or potential."""
+    """Reverse a verification: back to claimed (a number was given) or potential.
+
+    The member's number stays on record but no longer matches automatically: otherwise the
+    next save or import of the account holding it would undo the staff decision.
+    """
     profile.client_status = ClientStatus.CLAIMED if profile.invoice_number else ClientStatus.POTENTIAL
     profile.client_account = None
     profile.verified_by = None
     profile.verified_at = None
+    profile.automatic_match_blocked = True
     profile.save()
     _rerank_open_tickets(profile)

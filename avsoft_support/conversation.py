@@ -29,7 +29,14 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from . import client_status, notifications
-from .log_actions import TICKET_CREATE, TICKET_NOTE, TICKET_REPLY, TICKET_STATUS
+from .log_actions import (
+    CLIENT_VERIFY,
+    TICKET_CREATE,
+    TICKET_NOTE,
+    TICKET_REPLY,
+    TICKET_STATUS,
+    log_separately,
+)
 from .models import Attachment, ClientStatus, Message, Ticket, TicketStatus
 from .sla import first_response_due
 
@@ -89,7 +96,9 @@ def _delete_files(saved_names):
 
 
 def _log_status(ticket, old, new, by, **extra):
-    log(instance=ticket, action=TICKET_STATUS, user=by, data={"old": old, "new": new, **extra})
+    # One request can change the status twice (a staff reply moves a new ticket to in
+    # progress, then "then set status"): each change needs its own entry in the history.
+    log_separately(ticket, TICKET_STATUS, by, {"old": old, "new": new, **extra})
 
 
 def create_ticket(*, author, profile, data, files=(), support_settings):
@@ -103,8 +112,9 @@ def create_ticket(*, author, profile, data, files=(), support_settings):
     try:
         with transaction.atomic():
             number = (data.get("invoice_number") or "").strip()
+            matched = None
             if number and not profile.invoice_number:
-                client_status.apply_invoice_number(profile, number)
+                matched = client_status.apply_invoice_number(profile, number, by=author)
             now = timezone.now()
             status = profile.client_status
             product = data.get("product")
@@ -140,6 +150,9 @@ def create_ticket(*, author, profile, data, files=(), support_settings):
                     "attachments": len(attachments),
                 },
             )
+            if matched is not None:
+                # The match was logged on the account before this ticket existed.
+                log_separately(ticket, CLIENT_VERIFY, author, client_status.match_log_data(profile))
             notifications.ticket_created(ticket)
     except BaseException:
         _delete_files(saved_names)

@@ -14,12 +14,16 @@ Who writes what, and the ``data`` each formatter reads:
 
 * conversation.py: ticket.create, ticket.reply (customer or staff), ticket.note, ticket.status;
 * triage.py (staff): ticket.assign, ticket.criticality, client.verify, client.unverify;
+* client_status.py: client.verify marked automatic, whenever a number matches an account
+  (conversation.py adds it to the ticket being filed);
 * views/admin_clients.py: client.import.
 """
 
+import uuid
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from wagtail.log_actions import LogFormatter
+from wagtail.log_actions import LogFormatter, log
 
 from .models import Criticality, TicketStatus
 
@@ -32,6 +36,17 @@ TICKET_CRITICALITY = "avsoft_support.ticket.criticality"
 CLIENT_VERIFY = "avsoft_support.client.verify"
 CLIENT_UNVERIFY = "avsoft_support.client.unverify"
 CLIENT_IMPORT = "avsoft_support.client.import"
+
+
+def log_separately(instance, action, user, data=None):
+    """Log with an entry of its own.
+
+    Wagtail runs each admin request in one LogContext, and its history views show only the
+    latest entry per (uuid, action), across all objects. Entries of the same action in one
+    request (two status changes of one ticket, a bulk action, a verification logged on the
+    account and on each ticket) would hide each other, so each gets its own uuid.
+    """
+    return log(instance, action, user=user, uuid=uuid.uuid4(), data=data)
 
 
 def _old_new(data, key):

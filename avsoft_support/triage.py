@@ -6,33 +6,25 @@ Replies and status changes go through ``conversation.py`` (the tickets' own rule
 adds assignment, criticality, verification and the queue's counters.
 """
 
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from wagtail.log_actions import log
 from wagtail.permissions import policy_registry
 
 from . import client_status
-from .log_actions import CLIENT_UNVERIFY, CLIENT_VERIFY, TICKET_ASSIGN, TICKET_CRITICALITY
+from .log_actions import (
+    CLIENT_UNVERIFY,
+    CLIENT_VERIFY,
+    TICKET_ASSIGN,
+    TICKET_CRITICALITY,
+    log_separately,
+)
 from .models import ClientStatus, Criticality, Ticket, TicketStatus
 
 # Current clients first (priority follows client status), then criticality, then waiting time.
 # The index avs_ticket_triage on Ticket serves exactly this order.
 TRIAGE_ORDERING = ["priority", "criticality", "created_at"]
-
-
-def log_separately(instance, action, user, data=None):
-    """Log with an entry of its own.
-
-    Wagtail runs each admin request in one LogContext, and its history views show only the
-    latest entry per (uuid, action), across all objects. Entries of the same action on several
-    objects in one request (a bulk action, a verification logged on the account and on each
-    ticket) would hide each other, so each gets its own uuid.
-    """
-    return log(instance, action, user=user, uuid=uuid.uuid4(), data=data)
 
 
 def search_q(fields, term, vendor):
@@ -158,19 +150,6 @@ def set_criticality(ticket, criticality, by):
     return True
 
 
-def _member_data(profile):
-    user = profile.user
-    return {
-        "member": profile.full_name or user.get_username(),
-        "email": user.email,
-        "user_id": user.pk,
-    }
-
-
-def _open_tickets_of(profile):
-    return list(Ticket.objects.filter(open_q(), author_id=profile.user_id))
-
-
 def verify(profile, account, by):
     """Staff confirm that a member is a client of ``account``; their open tickets move up.
 
@@ -178,9 +157,13 @@ def verify(profile, account, by):
     """
     with transaction.atomic():
         client_status.verify_member(profile, account, by)
-        data = {**_member_data(profile), "account": account.company, "account_id": account.pk}
+        data = {
+            **client_status.member_log_data(profile),
+            "account": account.company,
+            "account_id": account.pk,
+        }
         log_separately(account, CLIENT_VERIFY, by, data)
-        for ticket in _open_tickets_of(profile):
+        for ticket in client_status.open_tickets_of(profile):
             log_separately(ticket, CLIENT_VERIFY, by, data)
 
 
@@ -190,14 +173,14 @@ def unverify(profile, by):
     with transaction.atomic():
         client_status.unverify_member(profile, by)
         data = {
-            **_member_data(profile),
+            **client_status.member_log_data(profile),
             "account": account.company if account else None,
             "account_id": account.pk if account else None,
             "status": profile.client_status,
         }
         if account is not None:
             log_separately(account, CLIENT_UNVERIFY, by, data)
-        for ticket in _open_tickets_of(profile):
+        for ticket in client_status.open_tickets_of(profile):
             log_separately(ticket, CLIENT_UNVERIFY, by, data)
 
 
@@ -206,7 +189,7 @@ def match_claimed_members(normalized_numbers, by=None):
 
     Run after accounts gain numbers (CSV import, the account form), so that a customer who
     gave a number before staff entered it is matched the same way as one who gave it after.
-    Returns how many members were matched.
+    Members whose verification staff withdrew are left alone. Returns how many were matched.
     """
     from .models import MemberProfile
     from .models.clients import normalize_invoice_number
@@ -217,24 +200,12 @@ def match_claimed_members(normalized_numbers, by=None):
     matched = 0
     claimed = (
         MemberProfile.objects.select_related("user")
-        .filter(client_status=ClientStatus.CLAIMED)
+        .filter(client_status=ClientStatus.CLAIMED, automatic_match_blocked=False)
         .exclude(invoice_number="")
     )
     for profile in claimed:
         if normalize_invoice_number(profile.invoice_number) not in normalized_numbers:
             continue
-        client_status.apply_invoice_number(profile, profile.invoice_number)
-        if profile.client_status != ClientStatus.CURRENT:
-            continue
-        matched += 1
-        account = profile.client_account
-        data = {
-            **_member_data(profile),
-            "account": account.company,
-            "account_id": account.pk,
-            "automatic": True,
-        }
-        log_separately(account, CLIENT_VERIFY, by, data)
-        for ticket in _open_tickets_of(profile):
-            log_separately(ticket, CLIENT_VERIFY, by, data)
+        if client_status.apply_invoice_number(profile, profile.invoice_number, by) is not None:
+            matched += 1
     return matched

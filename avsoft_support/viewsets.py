@@ -7,6 +7,7 @@ Kept out of wagtail_hooks.py so that tests and sites can import, subclass or re-
 import django
 import django_filters
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.db import connections, models
 from django.db.models import Prefetch
 from django.urls import path
@@ -25,6 +26,7 @@ from wagtail.admin.ui.tables import (
 )
 from wagtail.admin.widgets import BooleanRadioSelect, Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from .components import SupportMenuItem, ticket_menu_item_class
@@ -60,20 +62,58 @@ class TicketPermissionPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission(actions)
 
 
+class PermissionBeforeLookupMixin:
+    """The view's own permission check, made before Wagtail's setup() looks the ticket up:
+    without it, someone with no ticket permissions could tell existing ids (a redirect) from
+    missing ones (404)."""
+
+    def setup(self, request, *args, **kwargs):
+        self.request = request
+        if self.permission_required is not None and not self.user_has_permission(
+            self.permission_required
+        ):
+            raise PermissionDenied
+        if self.any_permission_required is not None and not self.user_has_any_permission(
+            self.any_permission_required
+        ):
+            raise PermissionDenied
+        super().setup(request, *args, **kwargs)
+
+
+class TicketHistoryView(PermissionBeforeLookupMixin, snippet_views.HistoryView):
+    pass
+
+
+class TicketInspectView(PermissionBeforeLookupMixin, snippet_views.InspectView):
+    pass
+
+
+class TicketDeleteView(PermissionBeforeLookupMixin, snippet_views.DeleteView):
+    pass
+
+
+class TicketUsageView(PermissionBeforeLookupMixin, snippet_views.UsageView):
+    pass
+
+
 class TicketFilterSet(WagtailFilterSet):
+    DEFAULT = ""
     OPEN = "open"
     ALL = "all"
 
+    # The default is a choice of its own (an empty value), so that the search box, which sends
+    # the whole filter form, can tell it from "open" chosen on purpose.
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         method="filter_status",
         choices=[
+            (DEFAULT, _("Open tickets; all statuses when searching")),
             (OPEN, _("Open (new, in progress, waiting)")),
             *TicketStatus.choices,
             (ALL, _("All")),
         ],
         empty_label=None,
-        initial=OPEN,
+        initial=DEFAULT,
         widget=forms.RadioSelect,
     )
     client_status = django_filters.ChoiceFilter(
@@ -109,12 +149,15 @@ class TicketFilterSet(WagtailFilterSet):
         model = TicketModel
         fields = []
 
-    def __init__(self, data=None, *args, **kwargs):
-        # The triage list starts with the open tickets: say so in the data, so the form shows it.
-        if data is not None and "status" not in data:
-            data = data.copy()
-            data["status"] = self.OPEN
-        super().__init__(data, *args, **kwargs)
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status") and not self.searching:
+            queryset = queryset.filter(status__in=TicketStatus.open_values())
+        return queryset
+
+    @property
+    def searching(self):
+        return bool((self.data.get("q") or "").strip())
 
     def filter_status(self, queryset, name, value):
         if value == self.OPEN:
@@ -245,6 +288,10 @@ class TicketViewSet(SnippetViewSet):
     url_prefix = "support/tickets"
     url_namespace = "avsoft_support_tickets"
     index_view_class = TicketIndexView
+    history_view_class = TicketHistoryView
+    inspect_view_class = TicketInspectView
+    delete_view_class = TicketDeleteView
+    usage_view_class = TicketUsageView
     filterset_class = TicketFilterSet
     ordering = TRIAGE_ORDERING
     list_per_page = 50

@@ -235,6 +235,94 @@ def test_unverify_goes_back_to_claimed_and_is_logged(
     ).exists()
 
 
+def test_a_number_given_with_a_new_ticket_matches_and_both_histories_show_it(
+    verified_staff_client, make_member, make_ticket
+):
+    account = account_with_numbers("Romashka", "INV-1")
+    member = make_member(username="ivan", full_name="Ivan Petrov")
+    ticket = make_ticket(member, invoice_number="inv 1")  # as the customer's ticket form does
+
+    ticket.refresh_from_db()
+    assert (ticket.client_status, ticket.priority) == (ClientStatus.CURRENT, 1)
+    for url in (
+        reverse("avsoft_support_tickets:history", args=[ticket.pk]),
+        reverse("avsoft_support_clients:history", args=[account.pk]),
+    ):
+        html = verified_staff_client.get(url).content.decode()
+        assert "Ivan Petrov matched Romashka by invoice number" in html, url
+
+
+def test_an_unverified_member_is_not_matched_again_by_saving_or_importing_the_account(
+    verified_staff_client, make_member, make_admin_ticket, support_staff
+):
+    account = account_with_numbers("Romashka", "INV-1")
+    number = account.invoice_numbers.get()
+    member = make_member(username="ivan", full_name="Ivan Petrov")
+    client_status.apply_invoice_number(member.support_profile, "INV-1")  # matched automatically
+    ticket = make_admin_ticket(author=member, client_status="current")
+    profile = member.support_profile
+    verified_staff_client.post(reverse("avsoft_support_clients:unverify", args=[profile.pk]))
+
+    # The account saved in its form, as it is.
+    response = verified_staff_client.post(
+        f"/admin/support/clients/edit/{account.pk}/",
+        nested_form_data(
+            {
+                "company": "Romashka",
+                "invoice_numbers": inline_formset(
+                    [{"id": number.pk, "number": "INV-1"}], initial=1
+                ),
+                "contact_emails": "",
+                "active": "on",
+                "notes": "",
+            }
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    # The account imported again with the number.
+    content = "company,invoice_numbers\nRomashka,INV-1\n"
+    response = verified_staff_client.post(
+        IMPORT_URL, {"content": content, "confirm": "1"}, follow=True
+    )
+    assert "0 members matched" in response.content.decode()
+
+    profile.refresh_from_db()
+    ticket.refresh_from_db()
+    assert (profile.client_status, profile.client_account) == (ClientStatus.CLAIMED, None)
+    assert (ticket.client_status, ticket.priority) == (ClientStatus.CLAIMED, 2)
+    html = verified_staff_client.get(MEMBERS_URL).content.decode()
+    assert "Verification withdrawn: the number is not matched automatically" in html
+
+    # Staff can still verify by hand.
+    verified_staff_client.post(
+        reverse("avsoft_support_clients:verify", args=[profile.pk]), {"verify-account": account.pk}
+    )
+    profile.refresh_from_db()
+    assert (profile.client_status, profile.verified_by) == (ClientStatus.CURRENT, support_staff)
+    assert not profile.automatic_match_blocked
+
+
+def test_after_an_unverify_only_another_number_matches_automatically(
+    make_member, support_staff
+):
+    from avsoft_support import triage
+
+    account_with_numbers("Romashka", "INV-1")
+    vector = account_with_numbers("Vector", "VEC-9")
+    profile = make_member(username="ivan").support_profile
+    client_status.apply_invoice_number(profile, "INV-1")
+    triage.unverify(profile, support_staff)
+
+    assert client_status.apply_invoice_number(profile, "inv 1") is None  # the same number
+    profile.refresh_from_db()
+    assert profile.client_status == ClientStatus.CLAIMED
+
+    assert client_status.apply_invoice_number(profile, "VEC-9") == vector
+    profile.refresh_from_db()
+    assert (profile.client_status, profile.client_account) == (ClientStatus.CURRENT, vector)
+    assert not profile.automatic_match_blocked
+
+
 def test_verification_needs_the_verify_permission(client, make_staff, make_member):
     from django.contrib.auth.models import Permission
 
@@ -287,6 +375,25 @@ def test_import_preview_then_confirm(verified_staff_client, make_member, support
     assert waiting.support_profile.client_status == ClientStatus.CURRENT
     assert waiting.support_profile.client_account == vector
     assert ModelLogEntry.objects.filter(action="avsoft_support.client.import").count() == 2
+
+
+def test_import_without_an_active_column_leaves_existing_accounts_as_they_are(
+    verified_staff_client,
+):
+    dormant = account_with_numbers("Romashka", "OLD-1", active=False)
+    text = "company,invoice_numbers\nRomashka,INV-3\nVector LLC,INV-4\n"
+    response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload(text)})
+    assert response.status_code == 200
+    html = response.content.decode()
+    dormant_row = html[html.index('id="avs-import-line-2"') : html.index('id="avs-import-line-3"')]
+    assert "<td>no <span" in dormant_row and "(unchanged)" in dormant_row
+
+    content = response.context["confirm_form"].initial["content"]
+    verified_staff_client.post(IMPORT_URL, {"content": content, "confirm": "1"})
+    dormant.refresh_from_db()
+    assert not dormant.active
+    assert sorted(dormant.invoice_numbers.values_list("number", flat=True)) == ["INV-3", "OLD-1"]
+    assert ClientAccount.objects.get(company="Vector LLC").active
 
 
 def test_import_reports_every_bad_row_and_imports_nothing(verified_staff_client):

@@ -163,6 +163,19 @@ def test_reply_with_files_and_then_a_status(verified_staff_client, ticket):
     )  # new→in progress→waiting
 
 
+def test_reply_then_status_shows_both_status_changes_in_the_history(verified_staff_client, ticket):
+    # One request, two changes: the reply moves the new ticket to in progress, then the
+    # chosen status follows. Wagtail's history keeps one entry per (request uuid, action).
+    response = verified_staff_client.post(
+        edit_url(ticket), reply_data(**{"reply-status_after": "waiting"})
+    )
+    assert response.status_code == 302
+    html = unquoted(verified_staff_client.get(history_url(ticket)).content.decode())
+    assert "Status changed from New to In progress" in html
+    assert "Status changed from In progress to Waiting for customer" in html
+    assert "Support replied" in html
+
+
 def test_files_over_the_limit_are_refused_and_nothing_is_stored(
     verified_staff_client, ticket, support_settings
 ):
@@ -407,3 +420,17 @@ def test_overdue_ticket_says_so(verified_staff_client, make_admin_ticket):
     late = make_admin_ticket(sla_due_at=timezone.now() - timedelta(hours=2))
     html = verified_staff_client.get(edit_url(late)).content.decode()
     assert "First response overdue" in html
+
+
+def test_without_ticket_permissions_existing_and_missing_tickets_answer_alike(
+    client, ticket, make_staff
+):
+    editor = make_staff(username="editor")  # admin access, no ticket permissions
+    otp_login(client, editor)
+    for name in ("edit", "history", "history_results", "inspect", "usage", "delete"):
+        for method in (client.get, client.post):
+            existing = method(reverse(f"avsoft_support_tickets:{name}", args=[ticket.pk]))
+            missing = method(reverse(f"avsoft_support_tickets:{name}", args=[ticket.pk + 1000]))
+            assert (existing.status_code, existing.get("Location")) == (302, "/admin/"), name
+            assert (missing.status_code, missing.get("Location")) == (302, "/admin/"), name
+    assert Message.objects.filter(ticket=ticket).count() == 1

@@ -273,6 +273,22 @@ def test_search_by_number_subject_name_email_and_company(
     assert listed_ids(verified_staff_client.get(LIST_URL, {"q": query})) == [ticket.pk]
 
 
+def test_a_search_looks_at_every_status_unless_one_was_chosen(
+    verified_staff_client, make_admin_ticket
+):
+    closed = make_admin_ticket(status=TicketStatus.CLOSED, subject="Licence moved")
+    make_admin_ticket(subject="Something else")
+
+    assert closed.pk not in listed_ids(verified_staff_client.get(LIST_URL))
+    assert listed_ids(verified_staff_client.get(LIST_URL, {"q": closed.number})) == [closed.pk]
+    # The search box sends the whole filter form: the default status comes as an empty value.
+    results = reverse("avsoft_support_tickets:list_results")
+    response = verified_staff_client.get(results, {"q": closed.number, "status": ""})
+    assert listed_ids(response) == [closed.pk]
+    # Open tickets chosen on purpose stay so.
+    assert listed_ids(verified_staff_client.get(LIST_URL, {"q": closed.number, "status": "open"})) == []
+
+
 def test_columns_show_customer_company_client_status_in_words_product_and_version(
     verified_staff_client, make_admin_ticket, make_member
 ):

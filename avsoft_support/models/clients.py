@@ -110,6 +110,15 @@ class MemberProfile(models.Model):
         related_name="+",
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    automatic_match_blocked = models.BooleanField(
+        _("no automatic matching"),
+        default=False,
+        help_text=_(
+            "Set when staff withdraw a verification: the member's number no longer makes them "
+            "a current client by itself. Cleared when they give another number or staff verify "
+            "them."
+        ),
+    )
     email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True)
     # A new address waiting for its confirmation link to be followed.
     pending_email = models.EmailField(_("new e-mail, not yet confirmed"), blank=True)

@@ -75,13 +75,20 @@ class ImportRow:
     company: str
     numbers: list = field(default_factory=list)
     emails: list = field(default_factory=list)
-    active: bool = True
+    active: bool | None = None  # None: the file has no "active" column
     account: ClientAccount | None = None
     errors: list = field(default_factory=list)
 
     @property
     def action(self):
         return "update" if self.account else "create"
+
+    @property
+    def active_after(self):
+        """Whether the account is active once imported (unchanged when the file does not say)."""
+        if self.active is not None:
+            return self.active
+        return self.account.active if self.account else True
 
     @property
     def action_label(self):
@@ -205,15 +212,17 @@ def parse_client_csv(text):
                 if email not in row.emails:
                     row.emails.append(email)
 
-        active = (record.get("active") or "").strip().casefold()
-        if active in TRUE_WORDS:
-            row.active = True
-        elif active in FALSE_WORDS:
-            row.active = False
-        else:
-            row.errors.append(
-                _("active must be yes or no, not '%(value)s'.") % {"value": record.get("active")}
-            )
+        if "active" in header:
+            active = (record.get("active") or "").strip().casefold()
+            if active in TRUE_WORDS:
+                row.active = True
+            elif active in FALSE_WORDS:
+                row.active = False
+            else:
+                row.errors.append(
+                    _("active must be yes or no, not '%(value)s'.")
+                    % {"value": record.get("active")}
+                )
         preview.rows.append(row)
 
     if not preview.rows:
@@ -246,7 +255,7 @@ def apply_client_import(preview, user):
         account = row.account
         if account is None:
             account = ClientAccount.objects.create(
-                company=row.company, contact_emails="\n".join(row.emails), active=row.active
+                company=row.company, contact_emails="\n".join(row.emails), active=row.active_after
             )
             created += 1
             existing = set()
@@ -255,7 +264,8 @@ def apply_client_import(preview, user):
             emails = account.contact_email_list
             emails += [email for email in row.emails if email not in emails]
             account.contact_emails = "\n".join(emails)
-            account.active = row.active
+            if row.active is not None:
+                account.active = row.active
             account.save()
             updated += 1
             existing = set(account.invoice_numbers.values_list("normalized", flat=True))

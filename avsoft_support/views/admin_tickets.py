@@ -52,9 +52,11 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
 
     # Setup ---------------------------------------------------------------------------------
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.object = get_object_or_404(triage.staff_ticket_queryset(), pk=kwargs["pk"])
+    @cached_property
+    def object(self):
+        # Looked up on first use, after PermissionCheckedMixin.dispatch: someone without
+        # ticket permissions gets the same answer for an existing ticket and a missing one.
+        return get_object_or_404(triage.staff_ticket_queryset(), pk=self.kwargs["pk"])
 
     @cached_property
     def can_change(self):
