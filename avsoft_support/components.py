@@ -33,7 +33,8 @@ def tickets_url(**params):
 
 
 def badge_text(counts):
-    """ "3 new, 1 overdue", or "" when there is nothing waiting."""
+    """ "3 new, 1 overdue, 2 mine" (open tickets assigned to the viewer), or "" when there is
+    nothing waiting."""
     parts = []
     if counts["new"]:
         parts.append(
@@ -43,6 +44,10 @@ def badge_text(counts):
         parts.append(
             ngettext("%(count)s overdue", "%(count)s overdue", counts["overdue"])
             % {"count": counts["overdue"]}
+        )
+    if counts["mine"]:
+        parts.append(
+            ngettext("%(count)s mine", "%(count)s mine", counts["mine"]) % {"count": counts["mine"]}
         )
     return ", ".join(parts)
 

@@ -325,7 +325,9 @@ def test_sorting_by_a_column_and_back(verified_staff_client, make_admin_ticket):
     assert listed_ids(verified_staff_client.get(LIST_URL, {"ordering": "subject"})) == [a.pk, b.pk]
 
 
-def test_the_menu_badge_counts_new_and_overdue_tickets(verified_staff_client, make_admin_ticket):
+def test_the_menu_badge_counts_new_overdue_and_mine(
+    verified_staff_client, support_staff, make_staff, make_admin_ticket
+):
     now = timezone.now()
     make_admin_ticket()
     make_admin_ticket(sla_due_at=now - timedelta(minutes=1))
@@ -333,6 +335,15 @@ def test_the_menu_badge_counts_new_and_overdue_tickets(verified_staff_client, ma
     labels = menu_labels(verified_staff_client.get("/admin/"))
     assert "Tickets (2 new, 1 overdue)" in labels
     assert "Support (2 new, 1 overdue)" in labels
+
+    # Open tickets assigned to the viewer count as theirs; a colleague's and closed ones do not.
+    colleague = make_staff("colleague")
+    make_admin_ticket(status=TicketStatus.IN_PROGRESS, assignee=support_staff)
+    make_admin_ticket(status=TicketStatus.WAITING, assignee=support_staff)
+    make_admin_ticket(status=TicketStatus.IN_PROGRESS, assignee=colleague)
+    make_admin_ticket(status=TicketStatus.CLOSED, assignee=support_staff)
+    labels = menu_labels(verified_staff_client.get("/admin/"))
+    assert "Tickets (2 new, 1 overdue, 2 mine)" in labels
 
 
 def test_no_add_or_copy_for_tickets(verified_staff_client, client, make_staff, make_admin_ticket):
