@@ -43,6 +43,7 @@ from .models import (
 )
 from .models import Ticket as TicketModel
 from .triage import TRIAGE_ORDERING, is_overdue, overdue_q, search_q, staff_ticket_queryset
+from .validators import email_lines, validate_email_lines
 
 # Tickets ---------------------------------------------------------------------------------------
 
@@ -372,21 +373,9 @@ class ClientAccountForm(WagtailAdminModelForm):
     """Invoice numbers are unique as people mean them (case, spaces and dashes do not count)."""
 
     def clean_contact_emails(self):
-        from django.core.validators import validate_email
-
         value = self.cleaned_data.get("contact_emails", "")
-        lines = [line.strip() for line in value.splitlines() if line.strip()]
-        bad = []
-        for line in lines:
-            try:
-                validate_email(line)
-            except forms.ValidationError:
-                bad.append(line)
-        if bad:
-            raise forms.ValidationError(
-                _("Not an e-mail address: %(addresses)s") % {"addresses": ", ".join(bad)}
-            )
-        return "\n".join(lines)
+        validate_email_lines(value)
+        return "\n".join(email_lines(value))
 
     def clean(self):
         cleaned_data = super().clean()

@@ -9,6 +9,8 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
+from ..validators import email_lines
+
 
 class ClientStatus(models.TextChoices):
     CURRENT = "current", _("Current client")
@@ -49,7 +51,7 @@ class ClientAccount(ClusterableModel):
 
     @property
     def contact_email_list(self):
-        return [line.strip() for line in self.contact_emails.splitlines() if line.strip()]
+        return email_lines(self.contact_emails)
 
 
 class ClientInvoiceNumber(Orderable):

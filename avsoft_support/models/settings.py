@@ -1,9 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, validate_email
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+from ..validators import email_lines, validate_email_lines
 
 
 @register_setting(icon="help")
@@ -54,19 +56,12 @@ class SupportSettings(BaseSiteSetting):
 
     def clean(self):
         super().clean()
-        wrong = []
-        for address in self.notification_email_list:
-            try:
-                validate_email(address)
-            except ValidationError:
-                wrong.append(address)
-        if wrong:
+        try:
+            validate_email_lines(self.notification_emails)
+        except ValidationError as error:
             # A typo here silently loses every new-ticket notification: refuse it.
-            raise ValidationError(
-                {"notification_emails": _("Not an e-mail address: %(addresses)s")
-                 % {"addresses": ", ".join(wrong)}}
-            )
+            raise ValidationError({"notification_emails": error}) from None
 
     @property
     def notification_email_list(self):
-        return [line.strip() for line in self.notification_emails.splitlines() if line.strip()]
+        return email_lines(self.notification_emails)
