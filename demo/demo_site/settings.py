@@ -10,6 +10,9 @@ from django import VERSION as DJANGO_VERSION
 
 DEMO_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DEMO_VAR_DIR", DEMO_DIR / "var"))
+# SQLite cannot create its file in a missing folder, and `manage.py check` on a fresh clone
+# asks the database about JSON support before anything else has made demo/var/.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-insecure-key-change-me")
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
