@@ -274,10 +274,12 @@ class TicketIndexView(CaseVariantSearchMixin, IndexView):
             CustomerColumn("customer", label=_("Customer")),
             ClientStatusColumn("client_status", label=_("Client status"), sort_key="priority"),
             TicketStatusColumn("status", label=_("Status"), sort_key="status"),
+            # The due time beside the status: on a laptop screen it must not be the column
+            # that scrolls out of view.
+            SLADueColumn("sla_due_at", label=_("First response due"), sort_key="sla_due_at"),
             Column("get_criticality_display", label=_("Criticality"), sort_key="criticality"),
             ProductColumn("product", label=_("Product and version")),
             DateColumn("last_activity_at", label=_("Last activity"), sort_key="last_activity_at"),
-            SLADueColumn("sla_due_at", label=_("First response due"), sort_key="sla_due_at"),
         ]
 
 

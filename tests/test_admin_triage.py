@@ -318,6 +318,30 @@ def test_columns_show_customer_company_client_status_in_words_product_and_versio
         assert text in html, text
 
 
+def test_column_order_puts_what_decides_triage_first(verified_staff_client, make_admin_ticket):
+    """Client status, status and the due time before the rest: on a laptop screen the table
+    scrolls sideways, and what scrolls away must not be the due time."""
+    make_admin_ticket()
+    html = verified_staff_client.get(LIST_URL).content.decode()
+    head = re.search(r'<table[^>]*class="[^"]*\blisting\b.*?</thead>', html, re.S).group(0)
+    headers = [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+        for cell in re.findall(r"<th\b.*?</th>", head, re.S)
+    ]
+    labels = [text for text in headers if text]
+    assert labels[:9] == [
+        "Number",
+        "Subject",
+        "Customer",
+        "Client status",
+        "Status",
+        "First response due",
+        "Criticality",
+        "Product and version",
+        "Last activity",
+    ]
+
+
 def test_sorting_by_a_column_and_back(verified_staff_client, make_admin_ticket):
     a = make_admin_ticket(client_status="potential", subject="Alpha")
     b = make_admin_ticket(client_status="current", subject="Beta")

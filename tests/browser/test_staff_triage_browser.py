@@ -131,3 +131,29 @@ def test_staff_triage_reply_status_then_the_customer_sees_it(
     expect(customer_page.locator("main")).to_contain_text("Please attach support.log.")
     expect(customer_page.locator("main")).to_contain_text("Waiting for customer")
     customer.close()
+
+
+def test_the_due_time_is_in_view_on_a_laptop_screen_in_russian(
+    page, live_server, support_settings, make_admin_ticket, support_staff
+):
+    """Russian headers are the widest; the due-time column still needs no sideways scroll."""
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(support_staff)
+    profile.preferred_language = "ru"
+    profile.save()
+    make_admin_ticket(subject="Экспорт отчёта останавливается на 50% при большом файле")
+    device = TOTPDevice.objects.get(user=support_staff, confirmed=True)
+    page.goto(live_server.url + reverse("wagtailadmin_home"))
+    page.locator("input[name=username]").fill(support_staff.get_username())
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(re.escape(reverse("avsoft_support_otp:verify"))))
+    page.locator("input[name=code]").fill(totp_token(device))
+    page.get_by_role("button", name="Проверить").click()
+    expect(page.locator("#wagtail-sidebar")).to_have_count(1)
+
+    page.goto(live_server.url + reverse("avsoft_support_tickets:list"))
+    assert page.viewport_size["width"] == 1280
+    expect(page.locator("table.listing tbody tr")).to_have_count(1)
+    expect(page.get_by_role("columnheader", name="Срок первого ответа")).to_be_in_viewport(ratio=1)
