@@ -101,12 +101,13 @@ def _log_status(ticket, old, new, by, **extra):
     log_separately(ticket, TICKET_STATUS, by, {"old": old, "new": new, **extra})
 
 
-def create_ticket(*, author, profile, data, files=(), support_settings):
+def create_ticket(*, author, profile, data, files=(), support_settings, support_page=None):
     """File a ticket: the ticket, its first message and its files, in one transaction.
 
     ``data``: subject, product (a Product or None), product_other, product_version, os_version,
     criticality, description (the first message), steps_to_problem, steps_to_reproduce and,
-    optionally, invoice_number (used only while the profile has none).
+    optionally, invoice_number (used only while the profile has none). ``support_page``: the
+    page it was filed on, whose site the notifications speak for.
     """
     saved_names = []
     try:
@@ -134,6 +135,7 @@ def create_ticket(*, author, profile, data, files=(), support_settings):
                 created_at=now,
                 last_activity_at=now,
                 sla_due_at=first_response_due(support_settings, status, now),
+                support_page=support_page,
             )
             message = Message.objects.create(
                 ticket=ticket, author=author, body=data.get("description", ""), created_at=now

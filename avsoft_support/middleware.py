@@ -108,9 +108,12 @@ class LegacyRedirectMiddleware:
                 return self._reverse("avsoft_support:register")
             return self._reverse("avsoft_support:login")
         if path == self.TICKET_LIST_PATH:
+            from wagtail.models import Site
+
             from .models.pages import find_support_page
 
-            page = find_support_page()
+            # This site's support page first: on a multi-site install each has its own.
+            page = find_support_page(Site.find_for_request(request)) or find_support_page()
             return page.get_url(request) if page is not None else None
         return None
 

@@ -41,11 +41,20 @@ TEMPLATE_PREFIX = "avsoft_support/emails/"
 # Helpers -------------------------------------------------------------------------------------
 
 
-def _site_and_page():
+def _site_and_page(ticket):
+    """The site and support page a ticket's mails speak for: the page it was filed on while
+    live, else the first live support page of that page's site, else the first one anywhere."""
     from wagtail.models import Site
 
-    page = find_support_page()
-    site = page.get_site() if page is not None else None
+    page = site = None
+    filed_on = ticket.support_page
+    if filed_on is not None:
+        site = filed_on.get_site()
+        page = filed_on.specific if filed_on.live else find_support_page(site)
+    # Tickets show on any live support page, so a link elsewhere still leads to it.
+    page = page or find_support_page()
+    if site is None and page is not None:
+        site = page.get_site()
     if site is None:
         site = Site.objects.filter(is_default_site=True).first()
     return site, page
@@ -98,7 +107,7 @@ def _send(name, recipients, context):
 
 
 def _context(ticket, message=None, **extra):
-    site, page = _site_and_page()
+    site, page = _site_and_page(ticket)
     context = {
         "ticket": ticket,
         "customer_name": _customer_name(ticket.author),
@@ -123,7 +132,9 @@ def _support_addresses(site):
 
 def _ticket(ticket_id):
     return (
-        Ticket.objects.select_related("author", "author__support_profile", "product")
+        Ticket.objects.select_related(
+            "author", "author__support_profile", "product", "support_page"
+        )
         .filter(pk=ticket_id)
         .first()
     )
@@ -132,7 +143,12 @@ def _ticket(ticket_id):
 def _message(message_id):
     return (
         Message.objects.select_related(
-            "ticket", "ticket__author", "ticket__author__support_profile", "ticket__product", "author"
+            "ticket",
+            "ticket__author",
+            "ticket__author__support_profile",
+            "ticket__product",
+            "ticket__support_page",
+            "author",
         )
         .filter(pk=message_id, is_internal=False)
         .first()

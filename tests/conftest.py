@@ -190,7 +190,7 @@ def make_ticket(site, support_settings, product):
     from avsoft_support import conversation
     from avsoft_support.models import MemberProfile
 
-    def make(author, subject="Export stops", files=(), **data):
+    def make(author, subject="Export stops", files=(), support_page=None, **data):
         profile = MemberProfile.objects.get(user=author)
         fields = {
             "subject": subject,
@@ -206,7 +206,12 @@ def make_ticket(site, support_settings, product):
         }
         uploads = [SimpleUploadedFile(name, content) for name, content in files]
         return conversation.create_ticket(
-            author=author, profile=profile, data=fields, files=uploads, support_settings=support_settings
+            author=author,
+            profile=profile,
+            data=fields,
+            files=uploads,
+            support_settings=support_settings,
+            support_page=support_page,
         )
 
     return make

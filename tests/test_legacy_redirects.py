@@ -34,6 +34,21 @@ def test_ticket_list_goes_to_the_first_live_support_page(client, site, support_p
     assert response["Location"] == second.url
 
 
+def test_ticket_list_goes_to_this_sites_support_page(client, site, support_page):
+    from wagtail.models import Page, Site
+
+    from avsoft_support.models import SupportPage
+    from tests.testapp.models import HomePage
+
+    home = Page.get_first_root_node().add_child(instance=HomePage(title="Other", slug="other-home"))
+    Site.objects.create(hostname="help.other.example", port=80, root_page=home)
+    home.add_child(instance=SupportPage(title="Help desk", slug="helpdesk"))
+    response = client.get("/support/ticket_list.php", HTTP_HOST="help.other.example")
+    assert response.status_code == 301
+    assert response["Location"] == "/helpdesk/"
+    assert client.get("/support/ticket_list.php")["Location"] == "/support/"
+
+
 def test_without_a_support_page_the_request_goes_on(client, site):
     assert client.get("/support/ticket_list.php").status_code == 404
 

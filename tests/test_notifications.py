@@ -7,7 +7,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from avsoft_support import conversation, notifications
-from avsoft_support.models import TicketStatus
+from avsoft_support.models import SupportPage, SupportSettings, Ticket, TicketStatus
+from tests.conftest import ticket_form_data
 
 SUPPORT = ["support@example.com", "duty@example.com"]
 
@@ -179,3 +180,70 @@ def test_admin_link_is_left_out_without_the_staff_views(file_ticket, settings):
     ticket = file_ticket()
     settings.ROOT_URLCONF = "avsoft_support.urls"
     assert notifications.staff_ticket_url(ticket) == ""
+
+
+@pytest.fixture
+def other_site(site, support_page):
+    """A second Wagtail site with its own support page and its own support address."""
+    from wagtail.models import Page, Site
+
+    from tests.testapp.models import HomePage
+
+    home = Page.get_first_root_node().add_child(instance=HomePage(title="Other", slug="other-home"))
+    other = Site.objects.create(hostname="help.other.example", port=80, root_page=home, site_name="Other")
+    page = home.add_child(instance=SupportPage(title="Help desk", slug="helpdesk"))
+    desk = SupportSettings.for_site(other)
+    desk.notification_emails = "desk@other.example"
+    desk.save()
+    return other, page
+
+
+def test_a_ticket_filed_on_another_site_mails_that_sites_desk_with_its_links(
+    client, member, product, support_settings, other_site, mailoutbox, django_capture_on_commit_callbacks
+):
+    _other, page = other_site
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/helpdesk/new/", ticket_form_data(product), HTTP_HOST="help.other.example"
+        )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert ticket.support_page.pk == page.pk
+    [mail] = mailoutbox
+    assert mail.to == ["desk@other.example"]
+
+    mailoutbox.clear()
+    staff = type(member).objects.create_user("agent", "agent@example.com", "x")
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.add_message(ticket, staff, "Fixed in 5.2.2.", from_staff=True)
+    [mail] = mailoutbox
+    assert f"http://help.other.example/helpdesk/{ticket.number}/" in mail.body
+    assert "http://localhost/" not in mail.body
+
+
+def test_when_the_filing_page_is_gone_links_go_to_its_sites_other_support_page(
+    member, make_ticket, other_site, mailoutbox, django_capture_on_commit_callbacks
+):
+    _other, page = other_site
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(member, support_page=page)
+    [mail] = mailoutbox
+    assert mail.to == ["desk@other.example"]
+    page.unpublish()
+    second = page.get_parent().add_child(instance=SupportPage(title="Desk", slug="desk"))
+
+    mailoutbox.clear()
+    staff = type(member).objects.create_user("agent", "agent@example.com", "x")
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.add_message(ticket, staff, "Fixed.", from_staff=True)
+    [mail] = mailoutbox
+    assert f"http://help.other.example/desk/{ticket.number}/" in mail.body
+
+    second.unpublish()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.add_message(ticket, staff, "Fixed again.", from_staff=True)
+    [mail] = mailoutbox
+    # No live support page left on that site: any live one shows the member their tickets.
+    assert f"http://localhost/support/{ticket.number}/" in mail.body

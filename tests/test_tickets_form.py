@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
+from wagtail.models import Page
 
 from avsoft_support.models import (
     Attachment,
@@ -123,6 +124,7 @@ def test_valid_ticket_is_filed_with_its_files(member_client, member, product):
     assert ticket.steps_to_problem == data["steps_to_problem"]
     assert ticket.steps_to_reproduce == data["steps_to_reproduce"]
     assert ticket.status == "new"
+    assert ticket.support_page.pk == Page.objects.get(slug="support").pk  # mails speak for its site
     message = ticket.messages.get()
     assert message.body == data["description"]  # stored as written
     assert message.author == member and not message.from_staff and not message.is_internal

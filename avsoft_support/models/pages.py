@@ -135,8 +135,8 @@ class SupportPage(SupportPageMixin, Page):
 def find_support_page(site=None):
     """The first live support page (of ``site`` when given), in tree order, or None.
 
-    Tickets do not belong to one page: any live support page shows a member their tickets.
-    Mails and the old site's addresses use this one.
+    Any live support page shows a member all their tickets. Mails link to the page a ticket
+    was filed on and fall back to this; the old site's ticket-list address uses this one.
     """
     from wagtail.models import get_page_models
 

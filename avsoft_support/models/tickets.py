@@ -107,6 +107,17 @@ class Ticket(models.Model):
         _("client status"), max_length=16, choices=ClientStatus.choices, default=ClientStatus.POTENTIAL
     )
     priority = models.PositiveSmallIntegerField(_("priority"), default=3)
+    # The page the ticket was filed on: mails link there and go to that site's support
+    # addresses, which matters when several Wagtail sites each have a support page.
+    support_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("filed on page"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     invoice_number = models.CharField(_("invoice/order number given"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)

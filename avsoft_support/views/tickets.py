@@ -170,6 +170,7 @@ def new_ticket(page, request):
                 data=form.cleaned_data,
                 files=form.cleaned_data["attachments"],
                 support_settings=support_settings,
+                support_page=page,
             )
             request.session[THANKS_SESSION_KEY] = ticket.number
             return HttpResponseRedirect(page.ticket_url(ticket, request))
