@@ -34,6 +34,28 @@ def test_member_with_no_tickets_gets_a_helpful_empty_state(client, member, suppo
     assert "One problem per ticket, please." in content
 
 
+def test_a_site_overrides_one_part_of_the_list_by_its_own_template(
+    client, member, make_ticket, support_page, settings, tmp_path
+):
+    """The parts of the list are templates of their own: a site replaces one, not the page."""
+    parts = tmp_path / "avsoft_support" / "tickets" / "includes"
+    parts.mkdir(parents=True)
+    (parts / "ticket_list_empty.html").write_text("<p>Nothing yet: write to us.</p>")
+    (parts / "ticket_filters.html").write_text("<p>Our own filters ({{ filters|length }})</p>")
+    engine = {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    settings.TEMPLATES = [engine]
+    client.force_login(member)
+
+    content = client.get("/support/").content.decode()
+    assert "<p>Nothing yet: write to us.</p>" in content
+    assert "You have not filed any tickets yet." not in content
+
+    make_ticket(member)
+    content = client.get("/support/").content.decode()
+    assert "<p>Our own filters (3)</p>" in content
+    assert "Export stops" in content  # the rest of the list is the app's
+
+
 def test_list_shows_number_subject_product_status_and_activity(client, member, make_ticket, support_page):
     ticket = make_ticket(member, subject="Crash on <start>")
     other = make_ticket(member, subject="Question", product=None, product_other="Old Tool")
