@@ -95,12 +95,18 @@ def test_wrong_methods_for_strangers_are_still_404(client, world):
     assert client.post(base).status_code == 404
 
 
-def test_wrong_methods_for_the_owner_are_405(client, world):
+def test_wrong_methods_for_the_owner_change_nothing(client, world):
+    """A GET of reply/ or close/ (a login link that came back there) leads to the ticket."""
     client.force_login(world["users"]["owner"])
     base = f"/support/{world['ticket'].number}/"
-    assert client.get(base + "reply/").status_code == 405
-    assert client.get(base + "close/").status_code == 405
+    for action in ("reply/", "close/"):
+        response = client.get(base + action)
+        assert response.status_code == 302
+        assert response["Location"] == base
     assert client.post(base).status_code == 405
+    fresh = Ticket.objects.get(pk=world["ticket"].pk)
+    assert fresh.status == TicketStatus.NEW
+    assert Message.objects.filter(ticket=fresh).count() == 1
 
 
 def test_attachment_ids_of_other_tickets_are_404(client, world, make_ticket):

@@ -71,6 +71,20 @@ def test_members_get_my_tickets_when_a_support_page_is_live(client, site, member
     assert '<a href="/support/">My tickets</a>' in box
 
 
+def test_my_tickets_leads_to_this_sites_support_page(client, site, member):
+    from wagtail.models import Page, Site
+
+    from tests.testapp.models import HomePage
+
+    site.root_page.add_child(instance=SupportPage(title="Support", slug="support"))
+    home = Page.get_first_root_node().add_child(instance=HomePage(title="Other", slug="other-home"))
+    Site.objects.create(hostname="help.other.example", port=80, root_page=home)
+    home.add_child(instance=SupportPage(title="Help desk", slug="helpdesk"))
+    client.force_login(member)
+    assert '<a href="/helpdesk/">My tickets</a>' in widget(client.get("/", HTTP_HOST="help.other.example"))
+    assert '<a href="/support/">My tickets</a>' in widget(client.get("/"))
+
+
 def test_members_without_a_profile_see_their_username(client, site, django_user_model):
     user = django_user_model.objects.create_user("editor", "editor@example.com", PASSWORD)
     client.force_login(user)

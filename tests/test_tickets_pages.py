@@ -142,6 +142,58 @@ def test_unknown_ticket_number_for_a_visitor_is_a_404_that_offers_the_login(clie
     assert 'href="/account/login/?next=%2Fsupport%2F2026-99999%2F"' in content
 
 
+def test_a_member_gets_the_same_404_page_for_someone_elses_ticket_and_a_missing_one(
+    client, member, make_member, make_ticket, support_page
+):
+    theirs = make_ticket(make_member(username="olga"), subject="Olga's private problem")
+    client.force_login(member)
+    pages = [client.get(f"/support/{number}/") for number in (theirs.number, "2026-99999")]
+    for response in pages:
+        assert response.status_code == 404
+        content = response.content.decode()
+        assert "Ticket not found" in content
+        assert '<a href="/support/">Back to my tickets</a>' in content
+        assert "/account/login/" not in content  # they are logged in already
+        assert "private problem" not in content
+        assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_a_visitor_whose_session_ended_logs_in_back_to_the_ticket(client, member, make_ticket, support_page):
+    """Their "Send reply" arrives without a session: the login link leads to the ticket page,
+    not to the reply address (a GET there would have nothing to show)."""
+    from tests.conftest import PASSWORD
+
+    ticket = make_ticket(member)
+    response = client.post(f"/support/{ticket.number}/reply/", {"body": "Still broken"})
+    assert response.status_code == 404
+    login = f"/account/login/?next=%2Fsupport%2F{ticket.number}%2F"
+    assert f'href="{login}"' in response.content.decode()
+    assert ticket.messages.count() == 1
+
+    response = client.post(login, {"username": "member", "password": PASSWORD})
+    assert response["Location"] == f"/support/{ticket.number}/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_logging_out_from_a_ticket_goes_to_the_support_page(client, member, make_ticket, support_page):
+    ticket = make_ticket(member)
+    client.force_login(member)
+    for path in (f"/support/{ticket.number}/", "/support/new/"):
+        content = client.get(path).content.decode()
+        assert '<input type="hidden" name="next" value="/support/">' in content, path
+    response = client.post("/account/logout/", {"next": "/support/"})
+    assert response["Location"] == "/support/"
+    assert client.get("/support/").status_code == 200
+
+
+def test_the_login_prompt_offers_registration_only_while_it_is_open(client, support_page, settings):
+    assert 'href="/account/register/"' in client.get("/support/").content.decode()
+    settings.AVSOFT_SUPPORT_REGISTRATION_OPEN = False
+    content = client.get("/support/").content.decode()
+    assert 'href="/account/register/"' not in content
+    assert 'href="/account/login/?next=%2Fsupport%2F"' in content
+
+
 def test_not_a_ticket_number(client, member, support_page):
     client.force_login(member)
     assert client.get("/support/not-a-number/").status_code == 404

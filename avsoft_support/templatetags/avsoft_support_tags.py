@@ -1,19 +1,24 @@
 from django import template
 from django.conf import settings
+from wagtail.models import Site
 
 from ..conf import support_settings
-from ..models import MemberProfile, SupportPage
+from ..models import MemberProfile
+from ..models.pages import find_support_page
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def support_tickets_url(context):
-    """The URL of the site's support page (the member's ticket list), or "" when there is none."""
-    page = SupportPage.objects.live().first()
+    """The URL of the support page (the member's ticket list): this site's first, else any;
+    "" when there is none."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request is not None else None
+    page = (find_support_page(site) if site is not None else None) or find_support_page()
     if page is None:
         return ""
-    return page.get_url(request=context.get("request")) or ""
+    return page.get_url(request=request) or ""
 
 
 def _display_name(user):
@@ -35,9 +40,12 @@ def support_login_widget(context):
     # Coming back to a member-area page (login, reset, profile) after logging in or out makes
     # no sense: the login view's own default applies instead.
     next_url = request.get_full_path() if request is not None and not in_member_area else ""
+    # A page only its member may see (a ticket, the form) sends them to the support page.
+    logout_next = getattr(request, "avsoft_support_logout_next", None) or next_url
     widget = {
         "request": request,
         "next": next_url,
+        "logout_next": logout_next,
         "registration_open": support_settings.REGISTRATION_OPEN,
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
         "on_login_page": in_member_area and match.url_name == "login",

@@ -11,13 +11,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from .. import conversation
+from ..conf import support_settings
 from ..forms.tickets import ReplyForm, TicketForm
 from ..models import MemberProfile, SupportSettings, Ticket, TicketStatus
 
@@ -68,19 +69,24 @@ def _member_ticket(request, number):
     )
 
 
-def _not_found(page, request):
-    if request.user.is_authenticated:
-        raise Http404
-    # The same 404 as for anyone else's ticket, with the way in for its owner.
+def _not_found(page, request, number=None):
+    """The 404 for a ticket that is not the asker's (or does not exist): the same answer either
+    way, in the site's look; a visitor also gets the way in, back to the ticket itself."""
+    next_url = page.route_url("ticket", request, number=number) if number else request.get_full_path()
+    login = None if request.user.is_authenticated else login_url(next_url)
     response = page.render(
         request,
         template=page.ticket_not_found_template,
-        context_overrides=_page_context(
-            page, request, login_url=login_url(request.get_full_path())
-        ),
+        context_overrides=_page_context(page, request, login_url=login),
     )
     response.status_code = 404
-    return response
+    return _private(response)
+
+
+def _members_only(page, request):
+    """Mark a page that only its member may see: logging out from it goes to the support
+    page, not back here to a 404 (the corner widget reads this)."""
+    request.avsoft_support_logout_next = page.route_url("index", request)
 
 
 def _page_context(page, request, **extra):
@@ -88,6 +94,7 @@ def _page_context(page, request, **extra):
         "support_page": page,
         "index_url": page.route_url("index", request),
         "new_ticket_url": page.route_url("new", request),
+        "registration_open": support_settings.REGISTRATION_OPEN,
         **extra,
     }
 
@@ -158,9 +165,10 @@ def new_ticket(page, request):
         url = login_url(request.get_full_path())
         return HttpResponseRedirect(url or page.route_url("index", request))
 
+    _members_only(page, request)
     profile = _profile_for(request.user)
-    support_settings = SupportSettings.for_request(request)
-    form_kwargs = {"page": page, "profile": profile, "support_settings": support_settings}
+    site_settings = SupportSettings.for_request(request)
+    form_kwargs = {"page": page, "profile": profile, "support_settings": site_settings}
     if request.method == "POST":
         form = TicketForm(request.POST, request.FILES, **form_kwargs)
         if form.is_valid():
@@ -169,7 +177,7 @@ def new_ticket(page, request):
                 profile=profile,
                 data=form.cleaned_data,
                 files=form.cleaned_data["attachments"],
-                support_settings=support_settings,
+                support_settings=site_settings,
                 support_page=page,
             )
             request.session[THANKS_SESSION_KEY] = ticket.number
@@ -208,6 +216,7 @@ def customer_conversation(ticket):
 
 
 def _render_ticket(page, request, ticket, reply_form, status=200):
+    _members_only(page, request)
     conversation_messages = list(customer_conversation(ticket))
     thanks = request.session.get(THANKS_SESSION_KEY) == ticket.number
     if thanks:
@@ -235,7 +244,7 @@ def _render_ticket(page, request, ticket, reply_form, status=200):
 def ticket_detail(page, request, number):
     ticket = _member_ticket(request, number)
     if ticket is None:
-        return _not_found(page, request)
+        return _not_found(page, request, number)
     if request.method != "GET" and request.method != "HEAD":
         return HttpResponseNotAllowed(["GET", "HEAD"])
     form = ReplyForm(support_settings=SupportSettings.for_request(request), page=page)
@@ -249,9 +258,10 @@ def ticket_detail(page, request, number):
 def reply(page, request, number):
     ticket = _member_ticket(request, number)
     if ticket is None:
-        return _not_found(page, request)
+        return _not_found(page, request, number)
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        # Someone who followed a login link back here: the ticket and its reply form.
+        return HttpResponseRedirect(page.ticket_url(ticket, request))
     form = ReplyForm(
         request.POST,
         request.FILES,
@@ -279,9 +289,9 @@ def reply(page, request, number):
 def close(page, request, number):
     ticket = _member_ticket(request, number)
     if ticket is None:
-        return _not_found(page, request)
+        return _not_found(page, request, number)
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return HttpResponseRedirect(page.ticket_url(ticket, request))
     if conversation.set_status(ticket, TicketStatus.CLOSED, request.user):
         messages.success(request, _("The ticket has been closed. Thank you."))
     return HttpResponseRedirect(page.ticket_url(ticket, request))
