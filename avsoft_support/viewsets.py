@@ -4,6 +4,8 @@ canned replies, as snippet viewsets grouped under one menu item.
 Kept out of wagtail_hooks.py so that tests and sites can import, subclass or re-register them.
 """
 
+import datetime
+
 import django
 import django_filters
 from django import forms
@@ -11,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connections, models
 from django.db.models import Prefetch
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -86,7 +90,16 @@ class TicketHistoryView(PermissionBeforeLookupMixin, snippet_views.HistoryView):
 
 
 class TicketInspectView(PermissionBeforeLookupMixin, snippet_views.InspectView):
-    pass
+    """Every field read-only: times in the site's time zone, "—" for what is not set (Wagtail
+    shows raw UTC times and the word "None")."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, datetime.datetime):
+            return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return value
 
 
 class TicketDeleteView(PermissionBeforeLookupMixin, snippet_views.DeleteView):
@@ -311,6 +324,7 @@ class TicketViewSet(SnippetViewSet):
     copy_view_enabled = False
     # Registers the "view" permission too: read-only staff see the ticket screen.
     inspect_view_enabled = True
+    inspect_view_fields_exclude = ["id", "priority"]  # priority shows as the client status
     list_export = [
         "number",
         "subject",

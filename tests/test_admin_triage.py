@@ -406,3 +406,21 @@ def test_inspect_shows_a_ticket_read_only(verified_staff_client, make_admin_tick
     )
     assert response.status_code == 200
     assert "Inspect me" in response.content.decode()
+
+
+def test_inspect_shows_local_times_and_a_dash_for_what_is_not_set(
+    verified_staff_client, make_admin_ticket
+):
+    from datetime import UTC, datetime
+
+    ticket = make_admin_ticket(subject="Inspect me")
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=datetime(2026, 11, 30, 3, 49, tzinfo=UTC))
+    html = verified_staff_client.get(
+        reverse("avsoft_support_tickets:inspect", args=[ticket.pk])
+    ).content.decode()
+    fields = re.search(r"<dl.*?</dl>", html, re.S).group(0)
+    text = " ".join(re.sub(r"<[^>]+>", " ", fields).split())
+    assert "Created Nov. 30, 2026, 6:49 a.m." in text  # Moscow, the site's time zone
+    assert "Assignee — " in text and "Closed —" in text
+    assert "None" not in text
+    assert "Priority" not in text
