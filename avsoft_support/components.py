@@ -95,6 +95,29 @@ class SupportMenuItem(SubmenuMenuItem):
         )
 
 
+def sites_without_support_addresses():
+    """Sites with a live support page whose Support settings name no support address: their
+    new tickets and customer replies reach nobody by mail. Three queries, however many sites."""
+    from wagtail.models import Site
+
+    from .models import SupportSettings
+    from .models.pages import live_support_pages
+
+    sites = list(Site.objects.select_related("root_page").order_by("hostname", "port"))
+    page_paths = list(live_support_pages().values_list("path", flat=True))
+    addressed = {
+        row.site_id
+        for row in SupportSettings.objects.filter(site__in=sites)
+        if row.notification_email_list
+    }
+    return [
+        site
+        for site in sites
+        if site.pk not in addressed
+        and any(path.startswith(site.root_page.path) for path in page_paths)
+    ]
+
+
 class SupportQueuePanel(Component):
     """Dashboard panel: new tickets by client status, overdue ones, and the user's own."""
 
@@ -126,8 +149,18 @@ class SupportQueuePanel(Component):
         )
         for ticket in my_tickets:
             ticket.avs_overdue = is_overdue(ticket)
+        unaddressed = [
+            {
+                "site": site,
+                "settings_url": reverse(
+                    "wagtailsettings:edit", args=["avsoft_support", "supportsettings", site.pk]
+                ),
+            }
+            for site in sites_without_support_addresses()
+        ]
         return {
             "request": request,
+            "unaddressed_sites": unaddressed,
             "counts": counts,
             "new_by_status": new_by_status,
             "my_tickets": my_tickets,

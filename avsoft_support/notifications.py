@@ -124,10 +124,16 @@ def _context(ticket, message=None, **extra):
     return context, site
 
 
-def _support_addresses(site):
-    if site is None:
-        return []
-    return SupportSettings.for_site(site).notification_email_list
+def _support_addresses(site, ticket):
+    addresses = SupportSettings.for_site(site).notification_email_list if site is not None else []
+    if not addresses:
+        # Staff see the same on their dashboard; the log tells whoever runs the site.
+        logger.warning(
+            "No support address in the Support settings of %s: nobody was mailed about ticket %s",
+            site or "any site",
+            ticket.number,
+        )
+    return addresses
 
 
 def _ticket(ticket_id):
@@ -164,7 +170,7 @@ def send_ticket_created(ticket_id):
         return 0
     first = ticket.messages.public().order_by("created_at", "pk").first()
     context, site = _context(ticket, first)
-    return _send("ticket_created", _support_addresses(site), context)
+    return _send("ticket_created", _support_addresses(site, ticket), context)
 
 
 def send_customer_reply(message_id):
@@ -172,7 +178,7 @@ def send_customer_reply(message_id):
     if message is None:
         return 0
     context, site = _context(message.ticket, message)
-    return _send("ticket_customer_reply", _support_addresses(site), context)
+    return _send("ticket_customer_reply", _support_addresses(site, message.ticket), context)
 
 
 def send_staff_reply(message_id):

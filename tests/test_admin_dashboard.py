@@ -67,3 +67,23 @@ def test_editors_get_no_panel_no_count_no_badge(client, make_staff, make_admin_t
     assert "avsoft-support-queue" not in html
     assert "open ticket" not in html
     assert "Tickets (" not in html
+
+
+def test_the_panel_warns_when_new_tickets_would_mail_nobody(
+    verified_staff_client, site, support_page, support_settings
+):
+    def panel():
+        html = verified_staff_client.get("/admin/").content.decode()
+        section = html[html.index('id="avsoft-support-queue-section"') :]
+        return section[: section.index("</section>")]
+
+    assert "mailed to nobody" not in panel()  # the fixture's settings name two addresses
+
+    support_settings.notification_emails = ""
+    support_settings.save()
+    html = panel()
+    assert "New tickets on Test are mailed to nobody" in html
+    assert f'href="/admin/settings/avsoft_support/supportsettings/{site.pk}/"' in html
+
+    support_page.unpublish()  # no support page on the site: nothing to warn about
+    assert "mailed to nobody" not in panel()

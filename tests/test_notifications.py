@@ -157,11 +157,13 @@ def test_customer_closing_their_ticket_mails_nobody(file_ticket, member, mailout
     assert mailoutbox == []
 
 
-def test_no_support_addresses_no_support_mail(file_ticket, support_settings, mailoutbox):
+def test_no_support_addresses_no_support_mail_and_a_warning(file_ticket, support_settings, mailoutbox, caplog):
     support_settings.notification_emails = ""
     support_settings.save()
-    file_ticket()
+    with caplog.at_level("WARNING", logger="avsoft_support.notifications"):
+        ticket = file_ticket()
     assert mailoutbox == []
+    assert f"nobody was mailed about ticket {ticket.number}" in caplog.text
 
 
 def test_mails_carry_no_secrets(file_ticket, staff, member, mailoutbox, django_capture_on_commit_callbacks):

@@ -132,12 +132,8 @@ class SupportPage(SupportPageMixin, Page):
         verbose_name_plural = _("support pages")
 
 
-def find_support_page(site=None):
-    """The first live support page (of ``site`` when given), in tree order, or None.
-
-    Any live support page shows a member all their tickets. Mails link to the page a ticket
-    was filed on and fall back to this; the old site's ticket-list address uses this one.
-    """
+def live_support_pages():
+    """Live pages of every support page type (SupportPage or a site's own on the mixin)."""
     from wagtail.models import get_page_models
 
     page_models = [
@@ -146,8 +142,17 @@ def find_support_page(site=None):
         if issubclass(model, SupportPageMixin) and not model._meta.abstract
     ]
     if not page_models:
-        return None
-    pages = Page.objects.live().type(*page_models).order_by("path")
+        return Page.objects.none()
+    return Page.objects.live().type(*page_models)
+
+
+def find_support_page(site=None):
+    """The first live support page (of ``site`` when given), in tree order, or None.
+
+    Any live support page shows a member all their tickets. Mails link to the page a ticket
+    was filed on and fall back to this; the old site's ticket-list address uses this one.
+    """
+    pages = live_support_pages().order_by("path")
     if site is not None:
         pages = pages.descendant_of(site.root_page, inclusive=True)
     page = pages.first()
