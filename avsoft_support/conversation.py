@@ -233,8 +233,9 @@ def is_staff_actor(user):
     return bool(user and user.is_authenticated and user.has_perm(STAFF_PERMISSION))
 
 
-def set_status(ticket, status, by):
-    """Change the status; returns whether it changed."""
+def set_status(ticket, status, by, *, notify=True):
+    """Change the status; returns whether it changed. ``notify=False``: the customer learns it
+    from another mail (a staff reply sent in the same step states the status)."""
     status = TicketStatus(status)
     customer_closing = by is not None and by.pk == ticket.author_id and status == TicketStatus.CLOSED
     if not (is_staff_actor(by) or customer_closing):
@@ -252,6 +253,6 @@ def set_status(ticket, status, by):
             ticket.closed_at = None
         ticket.save(update_fields=["status", "last_activity_at", "closed_at"])
         _log_status(ticket, old, status, by)
-        if by is None or by.pk != ticket.author_id:
+        if notify and (by is None or by.pk != ticket.author_id):
             notifications.status_changed(ticket, old, status)
     return True

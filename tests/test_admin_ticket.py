@@ -163,6 +163,31 @@ def test_reply_with_files_and_then_a_status(verified_staff_client, ticket):
     )  # new→in progress→waiting
 
 
+def test_a_reply_with_a_status_sends_the_customer_one_mail_that_states_it(
+    verified_staff_client, ticket, support_page, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        verified_staff_client.post(edit_url(ticket), reply_data(**{"reply-status_after": "resolved"}))
+    [reply] = mail.outbox
+    assert reply.to == [ticket.author.email]
+    assert reply.subject.startswith("Support replied to your ticket")
+    assert "Please send the log file." in reply.body
+    assert "Status of the ticket: “Resolved”." in reply.body
+    assert "reply on the ticket page and the ticket opens again" in reply.body
+    assert "Status of the ticket: “Resolved”." in reply.alternatives[0][0]
+
+    # An internal note says nothing to the customer: a status set with it gets its own mail.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        verified_staff_client.post(
+            edit_url(ticket),
+            reply_data(**{"reply-kind": "note", "reply-body": "Check the build", "reply-status_after": "in_progress"}),
+        )
+    [status_mail] = mail.outbox
+    assert "Check the build" not in status_mail.body
+    assert "changed from “Resolved” to “In progress”" in status_mail.body
+
+
 def test_reply_then_status_shows_both_status_changes_in_the_history(verified_staff_client, ticket):
     # One request, two changes: the reply moves the new ticket to in progress, then the
     # chosen status follows. Wagtail's history keeps one entry per (request uuid, action).

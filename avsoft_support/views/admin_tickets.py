@@ -241,7 +241,10 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
             if new_status:
                 ticket.refresh_from_db()
                 if new_status != ticket.status:
-                    conversation.set_status(ticket, new_status, request.user)
+                    # A public reply's mail states the new status: one mail, not two.
+                    conversation.set_status(
+                        ticket, new_status, request.user, notify=form.is_internal
+                    )
         if form.is_internal:
             messages.success(request, _("Internal note added."))
         else:
