@@ -131,3 +131,41 @@ def test_change_password_needs_login(client, db):
     response = client.get(CHANGE)
     assert response.status_code == 302
     assert response.url.startswith(reverse("avsoft_support:login"))
+
+
+def test_the_password_rules_are_tied_to_the_new_password_field(client, member):
+    """Django's help text for passwords is a list: it must sit whole inside the element that
+    aria-describedby names, so screen readers read the rules."""
+    import re
+    from html.parser import HTMLParser
+
+    client.force_login(member)
+    html = client.get(CHANGE).content.decode()
+    assert 'aria-describedby="id_new_password1_helptext"' in html
+
+    class HelpText(HTMLParser):
+        """Collects the text inside the element with the help text's id, as a browser nests it."""
+
+        def __init__(self):
+            super().__init__()
+            self.depth, self.text = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            if self.depth:
+                self.depth += 1
+            elif dict(attrs).get("id") == "id_new_password1_helptext":
+                assert tag != "p", "a list inside a <p> ends the paragraph before it"
+                self.depth = 1
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data):
+            if self.depth:
+                self.text.append(data)
+
+    parser = HelpText()
+    parser.feed(html)
+    text = " ".join("".join(parser.text).split())
+    assert re.search(r"at least \d+ characters", text)
