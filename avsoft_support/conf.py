@@ -15,9 +15,11 @@ DEFAULTS = {
         "login_ip": (20, 15 * 60),
         "login_account": (5, 15 * 60),
         "register_ip": (10, 60 * 60),
+        "register_account": (5, 60 * 60),
         "password_reset_ip": (10, 60 * 60),
         "password_reset_account": (3, 60 * 60),
         "confirmation_resend_ip": (5, 60 * 60),
+        "confirmation_resend_account": (3, 60 * 60),
     },
     # Cache alias that holds the rate-limit counters.
     "RATE_LIMIT_CACHE": "default",

@@ -179,6 +179,14 @@ def test_duplicate_email_in_another_case_is_refused(client, make_member):
     assert 'value="anna"' in response.content.decode()
     assert User.objects.count() == 1
     assert mail.outbox == []
+    # The ways back in, the confirmation link among them (a reset mails nobody unconfirmed).
+    html = response.content.decode()
+    for name in ("login", "password_reset", "confirm_resend"):
+        assert f'<a href="{reverse(f"avsoft_support:{name}")}">' in html, name
+    # Not on a first visit or for another mistake.
+    assert reverse("avsoft_support:confirm_resend") not in client.get(REGISTER).content.decode()
+    other = client.post(REGISTER, registration(email="new@example.com", password2="Other-Pass-99"))
+    assert reverse("avsoft_support:confirm_resend") not in other.content.decode()
 
 
 def test_registration_can_be_closed(client, db, settings):

@@ -203,3 +203,40 @@ def test_confirmation_resend_ip_limit(client, db, settings):
     response = client.post(url, {"email": "b@example.com"})
     assert response.status_code == 429
     assert b'value="b@example.com"' in response.content
+
+
+def test_register_account_limit_counts_one_email_from_any_address(client, member, settings, security_log):
+    """Probing whether an address has an account, from many machines, is slowed down."""
+    settings.AVSOFT_SUPPORT_RATE_LIMITS = {"register_account": (2, 3600)}
+    url = reverse("avsoft_support:register")
+
+    def attempt(email, ip):
+        return client.post(
+            url,
+            {"username": f"probe{ip[-1]}", "email": email, "password1": PASSWORD,
+             "password2": PASSWORD, "full_name": "Probe"},
+            REMOTE_ADDR=ip,
+        )
+
+    for ip in ("203.0.113.1", "203.0.113.2"):
+        assert "already exists" in attempt("member@example.com", ip).content.decode()
+    response = attempt("MEMBER@example.com", "203.0.113.3")
+    assert response.status_code == 429
+    assert "already exists" not in response.content.decode()
+    # Another address is still served.
+    assert attempt("new@example.com", "203.0.113.4").status_code == 302
+    assert len(warnings_of(security_log)) == 1
+
+
+def test_confirmation_resend_account_limit(client, db, settings, make_member):
+    settings.AVSOFT_SUPPORT_RATE_LIMITS = {"confirmation_resend_account": (2, 3600)}
+    waiting = make_member(username="waiting", email="waiting@example.com")
+    type(waiting).objects.filter(pk=waiting.pk).update(is_active=False)
+    waiting.support_profile.email_confirmed_at = None
+    waiting.support_profile.save()
+    url = reverse("avsoft_support:confirm_resend")
+    for ip in ("203.0.113.1", "203.0.113.2"):
+        assert client.post(url, {"email": "waiting@example.com"}, REMOTE_ADDR=ip).status_code == 302
+    response = client.post(url, {"email": "waiting@example.com"}, REMOTE_ADDR="203.0.113.3")
+    assert response.status_code == 429
+    assert len(mail.outbox) == 2

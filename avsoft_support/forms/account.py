@@ -92,6 +92,8 @@ class RegistrationForm(UserCreationForm):
         fields = ("username", "email")
         field_classes = {"username": UsernameField}
 
+    email_taken = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["password1"].help_text = _password_help_text()
@@ -108,6 +110,8 @@ class RegistrationForm(UserCreationForm):
     def clean_email(self):
         email = UserModel.objects.normalize_email(self.cleaned_data["email"])
         if email_in_use(email):
+            # The page then offers the ways back in, the confirmation link among them.
+            self.email_taken = True
             raise ValidationError(
                 _(
                     "An account with this e-mail address already exists. If it is yours, log "

@@ -122,14 +122,20 @@ class RegisterView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        limit = RateLimit.for_ip("register_ip", request)
-        if seconds := limit.retry_after():
+        # Per address, and per e-mail typed: the duplicate-address message must not become a
+        # way to test many addresses, nor one address from many machines.
+        limits = (
+            RateLimit.for_ip("register_ip", request),
+            RateLimit.for_account("register_account", request.POST.get("email", "")),
+        )
+        if seconds := retry_after(*limits):
             # An unbound form: validating it would still tell which names are taken.
             form = self.form_class(
                 initial=_typed_values(request, ["username", "email", "full_name", "company", "phone"])
             )
             return _refuse(request, self.template_name, {"form": form}, seconds)
-        limit.hit()
+        for limit in limits:
+            limit.hit()
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -154,11 +160,16 @@ class ResendConfirmationView(FormView):
     form_class = EmailForm
 
     def post(self, request, *args, **kwargs):
-        limit = RateLimit.for_ip("confirmation_resend_ip", request)
-        if seconds := limit.retry_after():
+        # Per e-mail too: one inbox must not be flooded from many addresses.
+        limits = (
+            RateLimit.for_ip("confirmation_resend_ip", request),
+            RateLimit.for_account("confirmation_resend_account", request.POST.get("email", "")),
+        )
+        if seconds := retry_after(*limits):
             form = self.form_class(initial=_typed_values(request, ["email"]))
             return _refuse(request, self.template_name, {"form": form}, seconds)
-        limit.hit()
+        for limit in limits:
+            limit.hit()
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
