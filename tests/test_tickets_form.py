@@ -166,9 +166,18 @@ REQUIRED = [
     "product_version",
     "os_version",
     "description",
-    "steps_to_problem",
     "steps_to_reproduce",
 ]
+
+
+def test_steps_that_led_to_the_problem_may_stay_empty(member_client, product, support_page):
+    """The regulations ask for them "if possible": a question has none."""
+    response = member_client.post(NEW, ticket_form_data(product, steps_to_problem=""))
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert ticket.steps_to_problem == ""
+    page = member_client.get(response["Location"]).content.decode()
+    assert "Steps that led to the problem" not in page
 
 
 @pytest.mark.parametrize("missing", REQUIRED)

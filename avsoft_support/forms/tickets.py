@@ -224,11 +224,13 @@ class TicketForm(DescribedFieldsMixin, AttachmentsMixin, forms.Form):
             "put logs and code between lines of three backticks (```)."
         ),
     )
+    # The regulations ask for these "if possible": a question or a wish has none.
     steps_to_problem = forms.CharField(
         label=_("Steps that led to the problem"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=20000,
-        help_text=_("What you did just before the problem appeared."),
+        required=False,
+        help_text=_("If you can: what you did just before the problem appeared."),
     )
     steps_to_reproduce = forms.CharField(
         label=_("Steps to reproduce it in our lab"),
