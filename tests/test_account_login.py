@@ -211,10 +211,17 @@ def test_csrf_refusal_does_not_count_as_a_failed_login(member, settings):
 # Logout
 
 
-def test_logout_by_get_is_not_allowed(client, member):
+def test_logout_by_get_logs_nobody_out_and_offers_the_button(client, member):
     client.force_login(member)
-    assert client.get(LOGOUT).status_code == 405
+    response = client.get(LOGOUT, {"next": "/support/"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<form method="post" action="{LOGOUT}"' in html
+    assert '<input type="hidden" name="next" value="/support/">' in html
+    assert "You are logged in as member." in html
     assert logged_in_as(client) == str(member.pk)
+    client.logout()
+    assert client.get(LOGOUT)["Location"] == "/"
 
 
 def test_logout_by_post_goes_home(client, member):

@@ -323,9 +323,18 @@ class LoginView(auth_views.RedirectURLMixin, FormView):
 
 @method_decorator([csrf_protect, never_cache, customer_csp], name="dispatch")
 class LogoutView(auth_views.RedirectURLMixin, View):
-    """POST only (GET answers 405); always a redirect: to a safe ``next``, else home."""
+    """Logout is a POST, always answered by a redirect: to a safe ``next``, else home.
 
-    http_method_names = ["post", "options"]
+    A GET (a typed or bookmarked address) logs nobody out: members get a page with the
+    button, visitors go home.
+    """
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return HttpResponseRedirect(self.get_default_redirect_url())
+        return render(request, _template("logout"), {"next": self.get_redirect_url()})
 
     def post(self, request, *args, **kwargs):
         auth_logout(request)
