@@ -234,3 +234,46 @@ def test_editors_edit_the_texts_in_the_wagtail_admin(client, support_page, djang
     assert "Help texts beside the ticket form" in content
     for name in ("intro", "filing_rules", "thank_you_text", "help_subject", "help_attachments"):
         assert f'name="{name}"' in content, name
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("form", ["Steps to reproduce it in our lab", "Describe it for the preview.", 'name="subject"']),
+        ("thanks", ["Preview thanks, dear client.", "Example ticket"]),
+    ],
+)
+def test_editors_preview_the_ticket_form_and_the_thank_you_text(
+    client, support_page, support_settings, django_user_model, mode, expected
+):
+    """What an editor types shows in the preview before it is published; nothing is stored."""
+    from wagtail.test.utils.form_data import nested_form_data, rich_text
+
+    from avsoft_support.models import MemberProfile
+    from tests.conftest import otp_login
+
+    editor = django_user_model.objects.create_superuser("editor", "editor@example.com", "x")
+    otp_login(client, editor)
+    preview_url = f"/admin/pages/{support_page.pk}/edit/preview/"
+    assert [name for name, _label in support_page.preview_modes] == ["", "form", "thanks"]
+    data = nested_form_data(
+        {
+            "title": "Support",
+            "slug": "support",
+            "intro": rich_text("<p>Intro</p>"),
+            "filing_rules": rich_text(""),
+            "thank_you_text": rich_text("<p>Preview thanks, dear client.</p>"),
+            "help_description": "Describe it for the preview.",
+        }
+    )
+    assert client.post(preview_url, data).json()["is_valid"] is True
+
+    response = client.get(preview_url, {"mode": mode})
+    assert response.status_code == 200
+    content = response.content.decode()
+    for text in expected:
+        assert text in content, text
+    assert Ticket.objects.count() == 0
+    assert not MemberProfile.objects.filter(user=editor).exists()
+    support_page.refresh_from_db()
+    assert "Preview thanks" not in support_page.thank_you_text  # not published

@@ -77,6 +77,25 @@ class SupportPageMixin(RoutablePageMixin, models.Model):
         parent_serve = super().serve
         return customer_csp(lambda req: parent_serve(req, view, args, kwargs))(request)
 
+    # Preview: editors see the form and the thank-you text they edit, not only the intro.
+
+    @property
+    def preview_modes(self):
+        return [
+            ("", _("Support page")),
+            ("form", _("New ticket form")),
+            ("thanks", _("Ticket page with the thank-you text")),
+        ]
+
+    def serve_preview(self, request, mode_name):
+        from ..views import tickets
+
+        if mode_name == "form":
+            return tickets.preview_ticket_form(self, request)
+        if mode_name == "thanks":
+            return tickets.preview_thanks(self, request)
+        return super().serve_preview(request, mode_name)
+
     # Routes --------------------------------------------------------------------------------
 
     @path("", name="index")

@@ -296,3 +296,45 @@ def close(page, request, number):
         messages.success(request, _("The ticket has been closed. Thank you."))
     return HttpResponseRedirect(page.ticket_url(ticket, request))
 
+
+
+# Editors' preview of the routes (SupportPageMixin.serve_preview): nothing is stored ----------
+
+
+def preview_ticket_form(page, request):
+    """The form as a member with no invoice number on file sees it, help texts and all."""
+    profile = MemberProfile(user=request.user)
+    form = TicketForm(page=page, profile=profile, support_settings=SupportSettings.for_request(request))
+    return page.render(
+        request,
+        template=page.ticket_form_template,
+        context_overrides=_page_context(page, request, form=form, profile=profile),
+    )
+
+
+def preview_thanks(page, request):
+    """A ticket page just after filing, to see the thank-you text: an example ticket, unsaved."""
+    now = timezone.now()
+    ticket = Ticket(
+        number=f"{now.year}-00001",
+        subject=_("Example ticket"),
+        author=request.user,
+        created_at=now,
+        last_activity_at=now,
+    )
+    return page.render(
+        request,
+        template=page.ticket_detail_template,
+        context_overrides=_page_context(
+            page,
+            request,
+            ticket=ticket,
+            conversation=[],
+            reply_form=ReplyForm(support_settings=SupportSettings.for_request(request), page=page),
+            can_reply=True,
+            reply_url=page.route_url("reply", request, number=ticket.number),
+            close_url=page.route_url("close", request, number=ticket.number),
+            ticket_url=page.route_url("ticket", request, number=ticket.number),
+            show_thanks=True,
+        ),
+    )
