@@ -69,10 +69,10 @@ def _member_ticket(request, number):
     )
 
 
-def _not_found(page, request, number=None):
+def _not_found(page, request, number):
     """The 404 for a ticket that is not the asker's (or does not exist): the same answer either
     way, in the site's look; a visitor also gets the way in, back to the ticket itself."""
-    next_url = page.route_url("ticket", request, number=number) if number else request.get_full_path()
+    next_url = page.route_url("ticket", request, number=number)
     login = None if request.user.is_authenticated else login_url(next_url)
     response = page.render(
         request,
@@ -215,13 +215,8 @@ def customer_conversation(ticket):
     )
 
 
-def _render_ticket(page, request, ticket, reply_form, status=200):
-    _members_only(page, request)
-    conversation_messages = list(customer_conversation(ticket))
-    thanks = request.session.get(THANKS_SESSION_KEY) == ticket.number
-    if thanks:
-        del request.session[THANKS_SESSION_KEY]
-    response = page.render(
+def _ticket_page(page, request, ticket, conversation_messages, reply_form, show_thanks=False):
+    return page.render(
         request,
         template=page.ticket_detail_template,
         context_overrides=_page_context(
@@ -234,9 +229,18 @@ def _render_ticket(page, request, ticket, reply_form, status=200):
             reply_url=page.route_url("reply", request, number=ticket.number),
             close_url=page.route_url("close", request, number=ticket.number),
             ticket_url=page.ticket_url(ticket, request),
-            show_thanks=thanks,
+            show_thanks=show_thanks,
         ),
     )
+
+
+def _render_ticket(page, request, ticket, reply_form, status=200):
+    _members_only(page, request)
+    conversation_messages = list(customer_conversation(ticket))
+    thanks = request.session.get(THANKS_SESSION_KEY) == ticket.number
+    if thanks:
+        del request.session[THANKS_SESSION_KEY]
+    response = _ticket_page(page, request, ticket, conversation_messages, reply_form, thanks)
     response.status_code = status
     return _private(response)
 
@@ -297,7 +301,6 @@ def close(page, request, number):
     return HttpResponseRedirect(page.ticket_url(ticket, request))
 
 
-
 # Editors' preview of the routes (SupportPageMixin.serve_preview): nothing is stored ----------
 
 
@@ -322,19 +325,5 @@ def preview_thanks(page, request):
         created_at=now,
         last_activity_at=now,
     )
-    return page.render(
-        request,
-        template=page.ticket_detail_template,
-        context_overrides=_page_context(
-            page,
-            request,
-            ticket=ticket,
-            conversation=[],
-            reply_form=ReplyForm(support_settings=SupportSettings.for_request(request), page=page),
-            can_reply=True,
-            reply_url=page.route_url("reply", request, number=ticket.number),
-            close_url=page.route_url("close", request, number=ticket.number),
-            ticket_url=page.route_url("ticket", request, number=ticket.number),
-            show_thanks=True,
-        ),
-    )
+    reply_form = ReplyForm(support_settings=SupportSettings.for_request(request), page=page)
+    return _ticket_page(page, request, ticket, [], reply_form, show_thanks=True)
