@@ -200,7 +200,15 @@ def test_reply_with_only_a_file(client, member, ticket):
 def test_member_closes_their_ticket(client, member, ticket):
     client.force_login(member)
 
-    assert client.get(url(ticket, "close/"))["Location"] == url(ticket)  # a GET closes nothing
+    # The button on the ticket is a link to a page that asks first; a GET closes nothing.
+    page = client.get(url(ticket)).content.decode()
+    assert f'<a class="avs-button avs-button--secondary" href="{url(ticket, "close/")}">Close ticket</a>' in page
+    confirm = client.get(url(ticket, "close/"))
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert f"Close ticket {ticket.number}?" in html
+    assert f'<form method="post" action="{url(ticket, "close/")}"' in html
+    assert f'href="{url(ticket)}">No, back to the ticket</a>' in html
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.NEW
     response = client.post(url(ticket, "close/"))
@@ -216,6 +224,7 @@ def test_member_closes_their_ticket(client, member, ticket):
     assert "The ticket has been closed." in page
     assert f'action="/support/{ticket.number}/reply/"' not in page
     assert "This ticket is closed." in page
+    assert client.get(url(ticket, "close/"))["Location"] == url(ticket)  # nothing left to ask
 
     response = client.post(url(ticket, "reply/"), {"body": "hello?"}, follow=True)
     assert "This ticket is closed. Please create a new ticket instead." in response.content.decode()

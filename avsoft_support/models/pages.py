@@ -67,6 +67,7 @@ class SupportPageMixin(RoutablePageMixin, models.Model):
     ticket_form_template = "avsoft_support/tickets/new.html"
     ticket_detail_template = "avsoft_support/tickets/detail.html"
     ticket_not_found_template = "avsoft_support/tickets/not_found.html"
+    ticket_close_template = "avsoft_support/tickets/close.html"
     tickets_per_page = 20
 
     class Meta:

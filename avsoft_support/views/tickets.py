@@ -294,8 +294,23 @@ def close(page, request, number):
     ticket = _member_ticket(request, number)
     if ticket is None:
         return _not_found(page, request, number)
-    if request.method != "POST":
+    if ticket.status == TicketStatus.CLOSED:
         return HttpResponseRedirect(page.ticket_url(ticket, request))
+    if request.method != "POST":
+        # Closing cannot be undone: the button on the ticket leads here to confirm it.
+        _members_only(page, request)
+        response = page.render(
+            request,
+            template=page.ticket_close_template,
+            context_overrides=_page_context(
+                page,
+                request,
+                ticket=ticket,
+                close_url=page.route_url("close", request, number=ticket.number),
+                ticket_url=page.ticket_url(ticket, request),
+            ),
+        )
+        return _private(response)
     if conversation.set_status(ticket, TicketStatus.CLOSED, request.user):
         messages.success(request, _("The ticket has been closed. Thank you."))
     return HttpResponseRedirect(page.ticket_url(ticket, request))
