@@ -4,7 +4,7 @@ from wagtail.models import Site
 
 from ..conf import support_settings
 from ..models import MemberProfile
-from ..models.pages import find_support_page
+from ..models.pages import SupportPageMixin, find_support_page
 
 register = template.Library()
 
@@ -14,8 +14,11 @@ def support_tickets_url(context):
     """The URL of the support page (the member's ticket list): this site's first, else any;
     "" when there is none."""
     request = context.get("request")
-    site = Site.find_for_request(request) if request is not None else None
-    page = (find_support_page(site) if site is not None else None) or find_support_page()
+    page = context.get("page")
+    if not (isinstance(page, SupportPageMixin) and page.live):
+        # Not on a support page already: look this site's up (no lookup on the support pages).
+        site = Site.find_for_request(request) if request is not None else None
+        page = (find_support_page(site) if site is not None else None) or find_support_page()
     if page is None:
         return ""
     return page.get_url(request=request) or ""
@@ -44,6 +47,8 @@ def support_login_widget(context):
     logout_next = getattr(request, "avsoft_support_logout_next", None) or next_url
     widget = {
         "request": request,
+        # The page being served: when it is a support page, "My tickets" needs no lookup.
+        "page": context.get("page"),
         "next": next_url,
         "logout_next": logout_next,
         "registration_open": support_settings.REGISTRATION_OPEN,
