@@ -47,23 +47,33 @@ def test_demo_command_twice_duplicates_nothing(capsys):
     assert "Регламент" in page.intro
 
 
-def test_deploy_check_of_demo_production_settings_is_clean(tmp_path):
+def run_in_demo(args, var_dir, settings_module="demo_site.settings", **extra_env):
+    """Run Python in demo/ as `make demo` would: its own settings and var folder, SQLite."""
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "demo_site.settings_production",
-        "DJANGO_SECRET_KEY": "x" * 20 + "-Production-Secret-Key-For-The-Check-0123456789",
-        "DEMO_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DEMO_VAR_DIR": str(var_dir),
+        **extra_env,
     }
     env.pop("DATABASE_URL", None)
     # The browser tests' conftest allows async-unsafe ORM calls in this process; not there.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+    return subprocess.run(  # noqa: S603 (our own fixed arguments)
+        [sys.executable, *args],
         cwd=ROOT / "demo",
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def test_deploy_check_of_demo_production_settings_is_clean(tmp_path):
+    result = run_in_demo(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        tmp_path,
+        "demo_site.settings_production",
+        DJANGO_SECRET_KEY="x" * 20 + "-Production-Secret-Key-For-The-Check-0123456789",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -72,24 +82,11 @@ def test_deploy_check_of_demo_production_settings_is_clean(tmp_path):
 def test_demo_manage_py_works_on_a_fresh_clone_without_demo_var(tmp_path):
     """`make test` runs the demo's makemigrations check before anything has made demo/var/."""
     var_dir = tmp_path / "var"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "demo_site.settings", "DEMO_VAR_DIR": str(var_dir)}
-    env.pop("DATABASE_URL", None)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     # Which system check runs first varies between runs; connecting right away does not.
     connect = "import django; django.setup()\nfrom django.db import connection; connection.ensure_connection()\n"
-    result = subprocess.run(  # noqa: S603 (our own fixed snippet)
-        [sys.executable, "-c", connect], cwd=ROOT / "demo", env=env, capture_output=True, text=True,
-        timeout=120,
-    )
+    result = run_in_demo(["-c", connect], var_dir)
     assert result.returncode == 0, result.stderr
-    result = subprocess.run(
-        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
-        cwd=ROOT / "demo",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_in_demo(["manage.py", "makemigrations", "--check", "--dry-run"], var_dir)
     assert result.returncode == 0, result.stdout + result.stderr
     # Without the folder, SQLite fails either in a system check or in the history check (a warning).
     assert "unable to open database file" not in result.stderr
@@ -99,9 +96,6 @@ def test_demo_manage_py_works_on_a_fresh_clone_without_demo_var(tmp_path):
 
 def test_demo_mail_files_are_readable(tmp_path):
     """A person confirming an account on the demo reads the link straight from the file."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "demo_site.settings", "DEMO_VAR_DIR": str(tmp_path)}
-    env.pop("DATABASE_URL", None)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     send = (
         "import django; django.setup()\n"
         "from django.core.mail import EmailMultiAlternatives\n"
@@ -109,10 +103,7 @@ def test_demo_mail_files_are_readable(tmp_path):
         "'Откройте ссылку:\\nhttp://127.0.0.1:8000/account/confirm/abc/\\n', to=['anna@example.com'])\n"
         "m.attach_alternative('<p>Откройте ссылку</p>', 'text/html'); m.send()\n"
     )
-    result = subprocess.run(  # noqa: S603 (our own fixed snippet)
-        [sys.executable, "-c", send], cwd=ROOT / "demo", env=env, capture_output=True, text=True,
-        timeout=120,
-    )
+    result = run_in_demo(["-c", send], tmp_path)
     assert result.returncode == 0, result.stderr
     [written] = (tmp_path / "mail").iterdir()
     text = written.read_text(encoding="utf-8")
