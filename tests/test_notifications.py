@@ -200,8 +200,18 @@ def other_site(site, support_page):
     return other, page
 
 
+def staff_reply_mail(ticket, staff, mailoutbox, capture, body="Fixed."):
+    """The one mail a public staff reply sends the customer."""
+    mailoutbox.clear()
+    with capture(execute=True):
+        conversation.add_message(ticket, staff, body, from_staff=True)
+    [mail] = mailoutbox
+    return mail
+
+
 def test_a_ticket_filed_on_another_site_mails_that_sites_desk_with_its_links(
-    client, member, product, support_settings, other_site, mailoutbox, django_capture_on_commit_callbacks
+    client, member, staff, product, support_settings, other_site, mailoutbox,
+    django_capture_on_commit_callbacks,
 ):
     _other, page = other_site
     client.force_login(member)
@@ -215,17 +225,13 @@ def test_a_ticket_filed_on_another_site_mails_that_sites_desk_with_its_links(
     [mail] = mailoutbox
     assert mail.to == ["desk@other.example"]
 
-    mailoutbox.clear()
-    staff = type(member).objects.create_user("agent", "agent@example.com", "x")
-    with django_capture_on_commit_callbacks(execute=True):
-        conversation.add_message(ticket, staff, "Fixed in 5.2.2.", from_staff=True)
-    [mail] = mailoutbox
+    mail = staff_reply_mail(ticket, staff, mailoutbox, django_capture_on_commit_callbacks)
     assert f"http://help.other.example/helpdesk/{ticket.number}/" in mail.body
     assert "http://localhost/" not in mail.body
 
 
 def test_when_the_filing_page_is_gone_links_go_to_its_sites_other_support_page(
-    member, make_ticket, other_site, mailoutbox, django_capture_on_commit_callbacks
+    member, staff, make_ticket, other_site, mailoutbox, django_capture_on_commit_callbacks
 ):
     _other, page = other_site
     with django_capture_on_commit_callbacks(execute=True):
@@ -235,17 +241,10 @@ def test_when_the_filing_page_is_gone_links_go_to_its_sites_other_support_page(
     page.unpublish()
     second = page.get_parent().add_child(instance=SupportPage(title="Desk", slug="desk"))
 
-    mailoutbox.clear()
-    staff = type(member).objects.create_user("agent", "agent@example.com", "x")
-    with django_capture_on_commit_callbacks(execute=True):
-        conversation.add_message(ticket, staff, "Fixed.", from_staff=True)
-    [mail] = mailoutbox
+    mail = staff_reply_mail(ticket, staff, mailoutbox, django_capture_on_commit_callbacks)
     assert f"http://help.other.example/desk/{ticket.number}/" in mail.body
 
     second.unpublish()
-    mailoutbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        conversation.add_message(ticket, staff, "Fixed again.", from_staff=True)
-    [mail] = mailoutbox
+    mail = staff_reply_mail(ticket, staff, mailoutbox, django_capture_on_commit_callbacks)
     # No live support page left on that site: any live one shows the member their tickets.
     assert f"http://localhost/support/{ticket.number}/" in mail.body
