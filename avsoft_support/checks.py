@@ -6,12 +6,12 @@ from django.conf import settings
 from django.core import checks
 from django.core.files.storage import FileSystemStorage, storages
 
-from .conf import support_settings
+from .conf import app_settings
 
 
 @checks.register()
 def check_attachment_storage(app_configs, **kwargs):
-    alias = support_settings.ATTACHMENT_STORAGE
+    alias = app_settings.ATTACHMENT_STORAGE
     if alias not in settings.STORAGES:
         return [
             checks.Error(
@@ -64,7 +64,7 @@ def check_middleware(app_configs, **kwargs):
                 id="avsoft_support.E003",
             )
         )
-    gate = "avsoft_support.middleware.StaffOTPMiddleware"
+    gate = "avsoft_support.otp.middleware.StaffOTPMiddleware"
     if otp in middleware and (gate not in middleware or middleware.index(gate) < middleware.index(otp)):
         # Without the gate, staff reach the admin with a password alone.
         errors.append(
@@ -79,7 +79,7 @@ def check_middleware(app_configs, **kwargs):
 
 @checks.register()
 def check_staff_otp(app_configs, **kwargs):
-    if not support_settings.STAFF_OTP_REQUIRED and not settings.DEBUG:
+    if not app_settings.STAFF_OTP_REQUIRED and not settings.DEBUG:
         return [
             checks.Warning(
                 "AVSOFT_SUPPORT_STAFF_OTP_REQUIRED is off while DEBUG is False: "

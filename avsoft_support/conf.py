@@ -1,6 +1,6 @@
 """The app's settings: ``AVSOFT_SUPPORT_<NAME>`` in the site's settings, else the default here.
 
-Read them as ``support_settings.NAME`` so that ``override_settings`` in tests takes effect.
+Read them as ``app_settings.NAME`` so that ``override_settings`` in tests takes effect.
 """
 
 from django.conf import settings
@@ -38,7 +38,10 @@ DEFAULTS = {
 }
 
 
-class SupportSettings:
+class AppSettings:
+    """Not the per-site ``models.SupportSettings`` (editors' Support settings): these are the
+    site owner's, in settings.py."""
+
     def __getattr__(self, name):
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown avsoft_support setting: {name}")
@@ -48,4 +51,4 @@ class SupportSettings:
         return value
 
 
-support_settings = SupportSettings()
+app_settings = AppSettings()

@@ -7,7 +7,7 @@ Who gets what:
     status change       -> the customer (when staff change it)
 Internal notes send nothing.
 
-conversation.py calls the four functions at the bottom inside its transaction; each schedules
+tickets.py calls the four functions at the bottom inside its transaction; each schedules
 ``<task>.enqueue(pk)`` with ``transaction.on_commit``, so a rolled-back ticket never mails
 anyone, and a task backend with a worker (or the default immediate one) does the sending.
 On Django 5.2, which has no tasks framework, the sender runs directly after the commit.
@@ -22,20 +22,16 @@ import logging
 
 from django import VERSION as DJANGO_VERSION
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from wagtail.models import Site
 
-from .conf import support_settings
-from .models import Message, SupportSettings, Ticket, TicketStatus
+from .mail import send_mail
+from .models import Message, SupportSettings, Ticket, TicketStatus, member_display_name
 from .models.pages import find_support_page
 from .sanitize import render_markdown
 
 logger = logging.getLogger(__name__)
-
-TEMPLATE_PREFIX = "avsoft_support/emails/"
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -44,8 +40,6 @@ TEMPLATE_PREFIX = "avsoft_support/emails/"
 def _site_and_page(ticket):
     """The site and support page a ticket's mails speak for: the page it was filed on while
     live, else the first live support page of that page's site, else the first one anywhere."""
-    from wagtail.models import Site
-
     page = site = None
     filed_on = ticket.support_page
     if filed_on is not None:
@@ -78,31 +72,11 @@ def staff_ticket_url(ticket):
     return base + path
 
 
-def _customer_name(user):
-    profile = getattr(user, "support_profile", None)
-    name = getattr(profile, "full_name", "") or user.get_full_name() or user.get_username()
-    return name
-
-
-def _one_line(text):
-    return " ".join(str(text).split())
-
-
 def _send(name, recipients, context):
-    recipients = [address for address in recipients if address]
-    if not recipients:
-        return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        prefix = f"{TEMPLATE_PREFIX}{name}"
-        subject = _one_line(render_to_string(f"{prefix}_subject.txt", context))
-        text = render_to_string(f"{prefix}_message.txt", context)
-        html = render_to_string(f"{prefix}_message.html", context)
-    mail = EmailMultiAlternatives(
-        subject, text, support_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL, recipients
-    )
-    mail.attach_alternative(html, "text/html")
-    sent = mail.send()
-    logger.info("Sent %s mail for ticket %s", name, context["ticket"].number)
+    # In the site's language: the mail is read later, by whoever it goes to.
+    sent = send_mail(name, recipients, context, language=settings.LANGUAGE_CODE)
+    if sent:
+        logger.info("Sent %s mail for ticket %s", name, context["ticket"].number)
     return sent
 
 
@@ -110,7 +84,7 @@ def _context(ticket, message=None, **extra):
     site, page = _site_and_page(ticket)
     context = {
         "ticket": ticket,
-        "customer_name": _customer_name(ticket.author),
+        "customer_name": member_display_name(ticket.author),
         "site_name": (site.site_name if site else "")
         or getattr(settings, "WAGTAIL_SITE_NAME", ""),
         "ticket_url": customer_ticket_url(ticket, page),
@@ -227,7 +201,7 @@ else:
         transaction.on_commit(lambda: sender(*args), robust=True)
 
 
-# What conversation.py calls ------------------------------------------------------------------
+# What tickets.py calls ------------------------------------------------------------------
 
 
 def ticket_created(ticket):

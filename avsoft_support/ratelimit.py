@@ -14,7 +14,7 @@ import time
 from django.core.cache import caches
 from django.utils.translation import ngettext
 
-from .conf import support_settings
+from .conf import app_settings
 
 logger = logging.getLogger("avsoft_support.security")
 
@@ -62,11 +62,11 @@ class RateLimit:
 
     @property
     def cache(self):
-        return caches[support_settings.RATE_LIMIT_CACHE]
+        return caches[app_settings.RATE_LIMIT_CACHE]
 
     @property
     def limit(self):
-        return support_settings.RATE_LIMITS[self.name]
+        return app_settings.RATE_LIMITS[self.name]
 
     def retry_after(self):
         """Seconds until an attempt is allowed again; 0 while under the limit."""
@@ -106,6 +106,27 @@ class RateLimit:
 
     def reset(self):
         self.cache.delete_many([self.key, self.until_key])
+
+
+def limits_for(request, name, account):
+    """The pair every limited form uses: ``<name>_ip`` for the client's address and
+    ``<name>_account`` for the account (login or e-mail) typed."""
+    return (
+        RateLimit.for_ip(f"{name}_ip", request),
+        RateLimit.for_account(f"{name}_account", account),
+    )
+
+
+def attempt(*limits):
+    """Count an attempt against each limit, unless one is exceeded already.
+
+    Returns the seconds to wait (the attempt is refused and not counted), or 0: go ahead.
+    """
+    seconds = retry_after(*limits)
+    if not seconds:
+        for limit in limits:
+            limit.hit()
+    return seconds
 
 
 def retry_after(*limits):

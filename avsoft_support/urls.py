@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from .otp import urls_member as otp_urls_member
 from .views import account
 from .views.attachments import attachment_download
 
@@ -38,5 +39,5 @@ urlpatterns = [
     path("profile/invoice/", account.invoice_number, name="invoice_number"),
     path("profile/password/", account.PasswordChangeView.as_view(), name="password_change"),
     # The member's own, optional, second factor (names member_otp_*).
-    path("two-factor/", include("avsoft_support.urls_member_otp")),
+    path("two-factor/", include(otp_urls_member)),
 ]

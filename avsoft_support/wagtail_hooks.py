@@ -1,31 +1,74 @@
-"""Only wiring: viewsets, menu, dashboard panel, bulk actions, log actions."""
+"""Only wiring: the Support menu, bulk actions, dashboard, log actions, admin CSS and the staff
+second factor. What each piece does is in admin/ and otp/."""
 
+from django.templatetags.static import static
+from django.urls import include, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from wagtail import hooks
+from wagtail.admin.widgets import Button
+from wagtail.snippets.models import register_snippet
 
-# Staff second factor (django-otp): admin routes, menu hiding, account menu, user reset button.
-# The logic lives in avsoft_support/otp.py, views/otp.py and middleware.StaffOTPMiddleware.
+from .admin.bulk_actions import BULK_ACTIONS
+from .admin.components import OpenTicketsSummaryItem, SupportQueuePanel
+from .admin.log_actions import register_log_actions
+from .admin.viewsets import SupportViewSetGroup
+from .clients.status import match_claimed_members
+from .models import ClientAccount
+from .otp import urls_staff as otp_urls_staff
+from .otp.session import staff_gate_applies
+from .permissions import can_work_on_tickets
+
+# The Support menu (tickets, clients, products, canned replies) and the triage list's bulk
+# actions. The Ticket permission policy is registered in AppConfig.ready(), before this.
+register_snippet(SupportViewSetGroup)
+for bulk_action in BULK_ACTIONS:
+    hooks.register("register_bulk_action", bulk_action)
+
+hooks.register("register_log_actions", register_log_actions)
+
+
+@hooks.register("construct_homepage_panels")
+def add_support_queue_panel(request, panels):
+    if can_work_on_tickets(request.user):
+        panels.append(SupportQueuePanel(request))
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_support_summary_item(request, items):
+    items.append(OpenTicketsSummaryItem(request))
+
+
+@hooks.register("insert_global_admin_css")
+def support_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("avsoft_support/admin.css"))
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def match_members_to_client_account(request, instance):
+    """A claimed member whose number was just added to an account becomes a current client."""
+    if isinstance(instance, ClientAccount) and instance.active:
+        numbers = instance.invoice_numbers.values_list("normalized", flat=True)
+        match_claimed_members(numbers, request.user)
+
+
+# Staff second factor: admin routes, no menu before it, account menu, a superuser's reset button.
 
 
 @hooks.register("register_admin_urls")
 def register_staff_otp_urls():
-    from django.urls import include, path
-
-    return [path("two-factor/", include("avsoft_support.urls_admin_otp"))]
+    return [path("two-factor/", include(otp_urls_staff))]
 
 
 @hooks.register("construct_main_menu")
 def hide_main_menu_before_second_factor(request, menu_items):
-    from avsoft_support.otp import staff_gate_applies
-
     if staff_gate_applies(request.user):
         menu_items.clear()
 
 
 @hooks.register("register_account_menu_item")
 def staff_otp_account_menu_item(request):
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
     return {
         "url": reverse("avsoft_support_otp:manage"),
         "label": _("Two-factor authentication"),
@@ -35,10 +78,6 @@ def staff_otp_account_menu_item(request):
 
 @hooks.register("register_user_listing_buttons")
 def staff_otp_reset_button(user, request_user):
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-    from wagtail.admin.widgets import Button
-
     if not request_user.is_superuser or user.pk == request_user.pk:
         return []
     return [
@@ -49,82 +88,3 @@ def staff_otp_reset_button(user, request_user):
             priority=60,
         )
     ]
-
-
-@hooks.register("register_log_actions")
-def register_staff_otp_log_actions(actions):
-    from django.utils.translation import gettext_lazy as _
-
-    from avsoft_support.otp import RESET_ACTION
-
-    actions.register_action(
-        RESET_ACTION,
-        _("Reset two-factor authentication"),
-        _("Two-factor authentication reset"),
-    )
-
-
-# Support menu and triage: the Support menu (tickets, clients, products, canned replies), bulk
-# actions, dashboard panel and summary item, log actions, admin CSS. The logic lives in
-# viewsets.py, views/admin_*.py, bulk_actions.py, components.py, log_actions.py and triage.py.
-
-def _register_support_admin():
-    from wagtail.permissions import register_permission_policy
-    from wagtail.snippets.models import register_snippet
-
-    from avsoft_support.bulk_actions import BULK_ACTIONS
-    from avsoft_support.models import Ticket
-    from avsoft_support.viewsets import SupportViewSetGroup, TicketPermissionPolicy
-
-    # Before the viewsets are registered: they would otherwise make a default policy for Ticket.
-    register_permission_policy(Ticket, TicketPermissionPolicy(Ticket))
-    register_snippet(SupportViewSetGroup)
-    for bulk_action in BULK_ACTIONS:
-        hooks.register("register_bulk_action", bulk_action)
-
-
-_register_support_admin()
-
-
-@hooks.register("register_log_actions")
-def register_support_log_actions(actions):
-    from avsoft_support.log_actions import register_log_actions
-
-    register_log_actions(actions)
-
-
-@hooks.register("construct_homepage_panels")
-def add_support_queue_panel(request, panels):
-    from avsoft_support.components import SupportQueuePanel
-    from avsoft_support.triage import user_can_work_on_tickets
-
-    if user_can_work_on_tickets(request.user):
-        panels.append(SupportQueuePanel(request))
-
-
-@hooks.register("construct_homepage_summary_items")
-def add_support_summary_item(request, items):
-    from avsoft_support.components import OpenTicketsSummaryItem
-
-    items.append(OpenTicketsSummaryItem(request))
-
-
-@hooks.register("insert_global_admin_css")
-def support_admin_css():
-    from django.templatetags.static import static
-    from django.utils.html import format_html
-
-    return format_html('<link rel="stylesheet" href="{}">', static("avsoft_support/admin.css"))
-
-
-@hooks.register("after_create_snippet")
-@hooks.register("after_edit_snippet")
-def match_members_to_client_account(request, instance):
-    """A claimed member whose number was just added to an account becomes a current client."""
-    from avsoft_support.models import ClientAccount
-    from avsoft_support.triage import match_claimed_members
-
-    if isinstance(instance, ClientAccount):
-        numbers = instance.invoice_numbers.values_list("normalized", flat=True)
-        if instance.active:
-            match_claimed_members(numbers, request.user)

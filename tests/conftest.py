@@ -145,7 +145,7 @@ def staff_client(client, staff_user):
 
 
 # Ticketing: a live support page, products, and a helper that files a ticket the way the
-# customer form does (through conversation.create_ticket).
+# customer form does (through tickets.create_ticket).
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def make_ticket(site, support_settings, product):
     """File a ticket as ``author`` (with optional files: a list of (name, bytes))."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from avsoft_support import conversation
+    from avsoft_support import tickets
     from avsoft_support.models import MemberProfile
 
     def make(author, subject="Export stops", files=(), support_page=None, **data):
@@ -205,7 +205,7 @@ def make_ticket(site, support_settings, product):
             **data,
         }
         uploads = [SimpleUploadedFile(name, content) for name, content in files]
-        return conversation.create_ticket(
+        return tickets.create_ticket(
             author=author,
             profile=profile,
             data=fields,
@@ -223,9 +223,9 @@ def stored_attachment_files():
 
     from django.core.files.storage import storages
 
-    from avsoft_support.conf import support_settings
+    from avsoft_support.conf import app_settings
 
-    root = Path(storages[support_settings.ATTACHMENT_STORAGE].location)
+    root = Path(storages[app_settings.ATTACHMENT_STORAGE].location)
     if not root.exists():
         return set()
     return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}

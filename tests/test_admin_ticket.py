@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from avsoft_support import conversation
+from avsoft_support import tickets
 from avsoft_support.models import (
     Attachment,
     CannedReply,
@@ -213,15 +213,18 @@ def test_files_over_the_limit_are_refused_and_nothing_is_stored(
         edit_url(ticket), reply_data(**{"reply-files": [too_big]})
     )
     assert response.status_code == 400
-    assert "Each file may be at most" in response.content.decode()
-    assert "big.bin" in response.content.decode()
+    html = response.content.decode()
+    assert "“big.bin” is 11 bytes; each file may be at most 10 bytes." in html
     # What was typed is kept.
     assert "Please send the log file." in response.content.decode()
 
     three = [SimpleUploadedFile(f"{n}.txt", b"1") for n in range(3)]
     response = verified_staff_client.post(edit_url(ticket), reply_data(**{"reply-files": three}))
     assert response.status_code == 400
-    assert "Attach at most 2 files." in response.content.decode()
+    assert (
+        "You attached 3 files; at most 2 files can be attached to one message."
+        in response.content.decode()
+    )
     assert not Message.objects.filter(ticket=ticket, from_staff=True).exists()
     assert Attachment.objects.count() == 0
 
@@ -359,7 +362,7 @@ def test_the_verify_form_suggests_the_account_by_company(verified_staff_client, 
 
 
 def test_staff_download_attachments_with_safe_headers(verified_staff_client, ticket, support_staff):
-    message = conversation.add_message(
+    message = tickets.add_message(
         ticket,
         ticket.author,
         "See attached",
@@ -390,7 +393,7 @@ def test_staff_download_attachments_with_safe_headers(verified_staff_client, tic
 
 
 def test_attachments_are_not_for_editors_or_customers(client, ticket, make_staff):
-    message = conversation.add_message(
+    message = tickets.add_message(
         ticket, ticket.author, "file", [SimpleUploadedFile("a.txt", b"secret")]
     )
     url = reverse("avsoft_support_tickets:attachment", args=[message.attachments.get().pk])
@@ -427,7 +430,7 @@ def test_the_screen_query_count_does_not_grow_with_the_conversation(
     with CaptureQueriesContext(connection) as short:
         verified_staff_client.get(edit_url(ticket))
     for n in range(8):
-        conversation.add_message(
+        tickets.add_message(
             ticket,
             support_staff if n % 2 else ticket.author,
             f"message {n}",

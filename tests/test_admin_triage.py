@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from avsoft_support.admin.views.tickets import TicketIndexView
+from avsoft_support.admin.viewsets.tickets import TicketViewSet
 from avsoft_support.models import ClientAccount, Criticality, Product, Ticket, TicketStatus
 from avsoft_support.triage import TRIAGE_ORDERING
-from avsoft_support.viewsets import TicketIndexView, TicketViewSet
 
 LIST_URL = "/admin/support/tickets/"
 

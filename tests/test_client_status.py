@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from avsoft_support import sla
-from avsoft_support.client_status import apply_invoice_number, verify_member
+from avsoft_support.clients.status import apply_invoice_number, verify
 from avsoft_support.models import (
     ClientAccount,
     ClientStatus,
@@ -22,7 +22,7 @@ def test_a_verified_member_giving_an_unknown_number_stays_current(member, site, 
     account = ClientAccount.objects.create(company="Acme")
     staff = django_user_model.objects.create_user("staffer")
     profile = MemberProfile.objects.get(user=member)
-    verify_member(profile, account, staff)
+    verify(profile, account, staff)
     apply_invoice_number(profile, "NOT-ON-FILE")
     profile.refresh_from_db()
     assert profile.client_status == ClientStatus.CURRENT
@@ -37,7 +37,7 @@ def test_verifying_moves_the_first_response_due_time_of_waiting_tickets(member, 
         subject="s", product_version="1", os_version="x", author=member, created_at=created,
         sla_due_at=created + timedelta(days=2),
     )
-    verify_member(
+    verify(
         MemberProfile.objects.get(user=member),
         ClientAccount.objects.create(company="Acme"),
         django_user_model.objects.create_user("staffer"),

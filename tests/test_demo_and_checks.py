@@ -152,7 +152,7 @@ def test_otp_middleware_missing_or_misplaced_is_an_error():
     without = [m for m in settings.MIDDLEWARE if m != "django_otp.middleware.OTPMiddleware"]
     with override_settings(MIDDLEWARE=without):
         assert [e.id for e in check_middleware(None)] == ["avsoft_support.E002"]
-    no_gate = [m for m in settings.MIDDLEWARE if m != "avsoft_support.middleware.StaffOTPMiddleware"]
+    no_gate = [m for m in settings.MIDDLEWARE if m != "avsoft_support.otp.middleware.StaffOTPMiddleware"]
     with override_settings(MIDDLEWARE=no_gate):
         assert [e.id for e in check_middleware(None)] == ["avsoft_support.E004"]
     misplaced = ["django_otp.middleware.OTPMiddleware", *without]

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.urls import reverse
 
-from avsoft_support import conversation, notifications
+from avsoft_support import notifications, tickets
 from avsoft_support.models import SupportPage, SupportSettings, Ticket, TicketStatus
 from tests.conftest import ticket_form_data
 
@@ -99,7 +99,7 @@ def test_customer_reply_goes_to_support(file_ticket, member, mailoutbox, django_
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        conversation.add_message(ticket, member, "Here is **more**.")
+        tickets.add_message(ticket, member, "Here is **more**.")
     [mail] = mailoutbox
     assert mail.to == SUPPORT
     assert mail.subject == f"Customer reply on ticket {ticket.number}: Export stops"
@@ -111,7 +111,7 @@ def test_staff_reply_goes_to_the_customer_with_a_link(file_ticket, staff, mailou
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        conversation.add_message(
+        tickets.add_message(
             ticket, staff, "Try this: <script>alert(1)</script> [x](javascript:alert(2))", from_staff=True
         )
     [mail] = mailoutbox
@@ -132,7 +132,7 @@ def test_internal_note_mails_nobody(file_ticket, staff, mailoutbox, django_captu
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        conversation.add_message(ticket, staff, "between us", from_staff=True, internal=True)
+        tickets.add_message(ticket, staff, "between us", from_staff=True, internal=True)
     assert mailoutbox == []
 
 
@@ -140,7 +140,7 @@ def test_status_change_by_staff_goes_to_the_customer(file_ticket, staff, mailout
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        conversation.set_status(ticket, TicketStatus.RESOLVED, staff)
+        tickets.set_status(ticket, TicketStatus.RESOLVED, staff)
     [mail] = mailoutbox
     assert mail.to == ["member@example.com"]
     assert mail.subject == f"Your ticket {ticket.number} is now: Resolved"
@@ -153,7 +153,7 @@ def test_customer_closing_their_ticket_mails_nobody(file_ticket, member, mailout
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        conversation.set_status(ticket, TicketStatus.CLOSED, member)
+        tickets.set_status(ticket, TicketStatus.CLOSED, member)
     assert mailoutbox == []
 
 
@@ -169,9 +169,9 @@ def test_no_support_addresses_no_support_mail_and_a_warning(file_ticket, support
 def test_mails_carry_no_secrets(file_ticket, staff, member, mailoutbox, django_capture_on_commit_callbacks):
     ticket = file_ticket()
     with django_capture_on_commit_callbacks(execute=True):
-        conversation.add_message(ticket, staff, "SECRET NOTE", from_staff=True, internal=True)
-        conversation.add_message(ticket, staff, "Public answer", from_staff=True)
-        conversation.add_message(ticket, member, "Thanks")
+        tickets.add_message(ticket, staff, "SECRET NOTE", from_staff=True, internal=True)
+        tickets.add_message(ticket, staff, "Public answer", from_staff=True)
+        tickets.add_message(ticket, member, "Thanks")
     for mail in mailoutbox:
         for part in (mail.subject, mail.body, html_of(mail)):
             assert "SECRET NOTE" not in part
@@ -204,7 +204,7 @@ def staff_reply_mail(ticket, staff, mailoutbox, capture, body="Fixed."):
     """The one mail a public staff reply sends the customer."""
     mailoutbox.clear()
     with capture(execute=True):
-        conversation.add_message(ticket, staff, body, from_staff=True)
+        tickets.add_message(ticket, staff, body, from_staff=True)
     [mail] = mailoutbox
     return mail
 

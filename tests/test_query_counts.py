@@ -7,9 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from avsoft_support import conversation
+from avsoft_support import tickets
 from avsoft_support.models import Ticket
-from avsoft_support.views.tickets import customer_conversation, member_ticket_list
 
 
 @pytest.fixture
@@ -29,7 +28,7 @@ def count_queries(client, path):
 def add_messages(ticket, member, staff, count):
     for index in range(count):
         author, from_staff = (staff, True) if index % 2 else (member, False)
-        conversation.add_message(
+        tickets.add_message(
             ticket,
             author,
             f"Message {index}",
@@ -40,7 +39,7 @@ def add_messages(ticket, member, staff, count):
 
 def test_ticket_list_with_1_and_60_tickets(client, member, staff, make_ticket, support_page, django_assert_num_queries):
     first = make_ticket(member, subject="Ticket 0")
-    conversation.add_message(first, staff, "answer", from_staff=True)
+    tickets.add_message(first, staff, "answer", from_staff=True)
     client.force_login(member)
     client.get("/support/")  # warm the site caches every later request finds warm
     with_one = count_queries(client, "/support/")
@@ -48,7 +47,7 @@ def test_ticket_list_with_1_and_60_tickets(client, member, staff, make_ticket, s
     for index in range(1, 60):
         ticket = make_ticket(member, subject=f"Ticket {index}", product=None if index % 3 else first.product)
         if index % 2:
-            conversation.add_message(ticket, staff, "answer", from_staff=True)
+            tickets.add_message(ticket, staff, "answer", from_staff=True)
     assert Ticket.objects.count() == 60
 
     with django_assert_num_queries(with_one):
@@ -98,11 +97,11 @@ def test_no_lazy_loads_in_what_the_pages_show(member, staff, make_ticket, suppor
     ticket = make_ticket(member, files=[("a.txt", b"a")])
     add_messages(ticket, member, staff, 3)
 
-    for item in member_ticket_list(member).fetch_mode(FETCH_RAISE):
+    for item in Ticket.objects.for_member(member).member_list().fetch_mode(FETCH_RAISE):
         assert all((item.number, item.subject, item.product_name, item.get_status_display()))
         assert item.has_unseen_reply in (True, False)
 
-    for message in customer_conversation(ticket).fetch_mode(FETCH_RAISE):
+    for message in ticket.messages.public().conversation().fetch_mode(FETCH_RAISE):
         assert message.body
         if message.from_staff:
             assert message.author.first_name == "Olga"

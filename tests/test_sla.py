@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from avsoft_support import sla
-from avsoft_support.client_status import unverify_member, verify_member
+from avsoft_support.clients.status import unverify, verify
 from avsoft_support.models import (
     ClientAccount,
     ClientStatus,
@@ -75,10 +75,10 @@ def test_a_waiting_ticket_filed_on_friday_evening_gets_the_due_time_of_each_new_
     profile.invoice_number = "INV-1"
     staff = django_user_model.objects.create_user("staffer")
 
-    verify_member(profile, ClientAccount.objects.create(company="Acme"), staff)
+    verify(profile, ClientAccount.objects.create(company="Acme"), staff)
     ticket.refresh_from_db()
     assert ticket.sla_due_at == datetime(2026, 11, 27, 23, 0, tzinfo=MOSCOW)
 
-    unverify_member(profile, staff)  # claimed again: one working day after Friday is Monday
+    unverify(profile, staff)  # claimed again: one working day after Friday is Monday
     ticket.refresh_from_db()
     assert ticket.sla_due_at == datetime(2026, 11, 30, 19, 0, tzinfo=MOSCOW)

@@ -19,8 +19,9 @@ from wagtail.admin.menu import admin_menu
 from wagtail.models import ModelLogEntry
 from wagtail.snippets.models import get_snippet_models
 
-from avsoft_support import otp
+from avsoft_support.audit import OTP_RESET
 from avsoft_support.checks import check_staff_otp
+from avsoft_support.otp import devices
 from tests.conftest import PASSWORD, otp_login, totp_token
 
 VERIFY = "avsoft_support_otp:verify"
@@ -222,7 +223,7 @@ def test_enrolment_end_to_end(client, make_staff):
     device = TOTPDevice.objects.get(user=user)
     assert device.confirmed is False
     assert '<svg width="' in html and 'class="avs-otp-qr"' in html
-    secret = otp.secret_for_display(device)
+    secret = devices.secret_for_display(device)
     assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{4}", secret)
     assert secret in html
     assert 'id="wagtail-sidebar"' not in html  # no menu before the second factor
@@ -249,7 +250,7 @@ def test_enrolment_end_to_end(client, make_staff):
 
     codes_page = client.get(response["Location"])
     codes = codes_on_page(codes_page)
-    assert len(codes) == otp.BACKUP_CODE_COUNT == 10
+    assert len(codes) == devices.BACKUP_CODE_COUNT == 10
     assert "They will not be shown again" in codes_page.content.decode()
     assert f'href="{home}"' in codes_page.content.decode()
     assert sorted(codes) == sorted(
@@ -413,7 +414,7 @@ def test_each_backup_code_works_once(client, staff_user):
     assert "That code is not right" in again.content.decode()
     StaticDevice.objects.get(user=staff_user).throttle_reset()
     assert client.post(reverse(VERIFY), {"code": codes[1]}).status_code == 302
-    assert otp.remaining_backup_codes(staff_user) == 8
+    assert devices.remaining_backup_codes(staff_user) == 8
 
 
 def test_a_wrong_backup_code_does_not_throttle_the_app(client, staff_user):
@@ -436,14 +437,14 @@ def test_new_backup_codes_replace_the_old(client, staff_user):
 
 
 def test_backup_codes_are_never_all_digits(db, staff_user):
-    codes = otp.generate_backup_codes(staff_user, count=200)
+    codes = devices.generate_backup_codes(staff_user, count=200)
     assert len(set(codes)) == 200
     assert not any(code.isdigit() for code in codes)
 
 
 def test_a_backup_code_login_without_an_app_leads_to_enrolment(client, make_staff):
     user = make_staff(device=False)
-    codes = otp.generate_backup_codes(user)
+    codes = devices.generate_backup_codes(user)
     _sign_in(client, user)
     response = client.get(reverse("wagtailadmin_home"))
     assert split(response["Location"])[0] == reverse(VERIFY)
@@ -461,7 +462,7 @@ def test_the_account_page_links_to_two_factor_management(staff_client):
 
 
 def test_the_manage_page(staff_client, staff_user):
-    otp.generate_backup_codes(staff_user)
+    devices.generate_backup_codes(staff_user)
     response = staff_client.get(reverse("avsoft_support_otp:manage"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -479,7 +480,7 @@ def test_replacing_the_device_keeps_the_old_one_until_the_new_is_confirmed(clien
     assert "Replace your authenticator app" in page.content.decode()
     new = TOTPDevice.objects.get(user=staff_user, confirmed=False)
     assert new.key != old.key
-    assert otp.secret_for_display(new) in page.content.decode()
+    assert devices.secret_for_display(new) in page.content.decode()
 
     # Abandoned half-way: the old device still signs in.
     other = client.__class__()
@@ -505,7 +506,7 @@ def test_replacing_the_device_keeps_the_old_one_until_the_new_is_confirmed(clien
 
 def test_superuser_resets_another_users_devices(client, make_staff, staff_user):
     boss = make_staff("boss", superuser=True)
-    otp.generate_backup_codes(staff_user)
+    devices.generate_backup_codes(staff_user)
     otp_login(client, boss)
 
     users_page = client.get(reverse("wagtailusers_users:index")).content.decode()
@@ -521,7 +522,7 @@ def test_superuser_resets_another_users_devices(client, make_staff, staff_user):
     assert response["Location"] == reverse("wagtailusers_users:index")
     assert not TOTPDevice.objects.filter(user=staff_user).exists()
     assert not StaticDevice.objects.filter(user=staff_user).exists()
-    entry = ModelLogEntry.objects.get(action=otp.RESET_ACTION)
+    entry = ModelLogEntry.objects.get(action=OTP_RESET)
     assert entry.object_id == str(staff_user.pk) and entry.user_id == boss.pk
     assert entry.data == {"devices": 2}
 

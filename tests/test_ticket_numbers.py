@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection, connections
 
-from avsoft_support import conversation
+from avsoft_support import tickets
 from avsoft_support.models import MemberProfile, SupportSettings, Ticket
 from avsoft_support.models.tickets import format_ticket_number
 
@@ -53,7 +53,7 @@ def test_concurrent_filing_gives_unique_numbers(site, make_member, product):
             profile = MemberProfile.objects.get(user=author)
             barrier.wait(timeout=30)
             for index in range(per_thread):
-                conversation.create_ticket(
+                tickets.create_ticket(
                     author=author,
                     profile=profile,
                     data={

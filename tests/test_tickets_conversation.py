@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 from wagtail.models import ModelLogEntry
 
-from avsoft_support import conversation
+from avsoft_support import tickets
 from avsoft_support.models import Attachment, Message, Ticket, TicketStatus
 from tests.conftest import stored_attachment_files
 
@@ -42,10 +42,10 @@ def url(ticket, suffix=""):
 
 
 def test_conversation_shows_in_order_without_internal_notes(client, member, staff, ticket):
-    conversation.add_message(ticket, staff, "First answer from support.", from_staff=True)
-    conversation.add_message(ticket, staff, "SECRET: customer looks unhappy", from_staff=True, internal=True)
-    conversation.add_message(ticket, member, "Customer follow-up.")
-    conversation.add_message(ticket, staff, "Second answer.", from_staff=True)
+    tickets.add_message(ticket, staff, "First answer from support.", from_staff=True)
+    tickets.add_message(ticket, staff, "SECRET: customer looks unhappy", from_staff=True, internal=True)
+    tickets.add_message(ticket, member, "Customer follow-up.")
+    tickets.add_message(ticket, staff, "Second answer.", from_staff=True)
 
     client.force_login(member)
     content = client.get(url(ticket)).content.decode()
@@ -61,7 +61,7 @@ def test_conversation_shows_in_order_without_internal_notes(client, member, staf
 
 
 def test_staff_reply_records_first_response_and_moves_new_to_in_progress(member, staff, ticket):
-    first = conversation.add_message(ticket, staff, "Looking into it.", from_staff=True)
+    first = tickets.add_message(ticket, staff, "Looking into it.", from_staff=True)
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.IN_PROGRESS
     assert ticket.first_response_at == first.created_at
@@ -69,7 +69,7 @@ def test_staff_reply_records_first_response_and_moves_new_to_in_progress(member,
     assert ticket.last_activity_at == first.created_at
     assert ticket.has_unseen_reply
 
-    second = conversation.add_message(ticket, staff, "Found it.", from_staff=True)
+    second = tickets.add_message(ticket, staff, "Found it.", from_staff=True)
     ticket.refresh_from_db()
     assert ticket.first_response_at == first.created_at  # only the first counts
     assert ticket.last_staff_reply_at == second.created_at
@@ -87,7 +87,7 @@ def test_staff_reply_records_first_response_and_moves_new_to_in_progress(member,
 def test_internal_note_changes_nothing_the_customer_sees(member, staff, ticket, mailoutbox, django_capture_on_commit_callbacks):
     before = Ticket.objects.get(pk=ticket.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        note = conversation.add_message(
+        note = tickets.add_message(
             ticket, staff, "Internal only", [SimpleUploadedFile("trace.txt", b"t")], from_staff=True, internal=True
         )
     after = Ticket.objects.get(pk=ticket.pk)
@@ -101,7 +101,7 @@ def test_internal_note_changes_nothing_the_customer_sees(member, staff, ticket, 
 
 def test_only_staff_write_internal_notes(member, ticket):
     with pytest.raises(ValueError):
-        conversation.add_message(ticket, member, "note", internal=True)
+        tickets.add_message(ticket, member, "note", internal=True)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_only_staff_write_internal_notes(member, ticket):
 def test_customer_reply_reopens_resolved_and_answers_waiting(member, ticket, start, after):
     Ticket.objects.filter(pk=ticket.pk).update(status=start)
     ticket.refresh_from_db()
-    conversation.add_message(ticket, member, "Still broken.")
+    tickets.add_message(ticket, member, "Still broken.")
     ticket.refresh_from_db()
     assert ticket.status == after
     changed = "avsoft_support.ticket.status" in actions_of(ticket)
@@ -124,9 +124,9 @@ def test_customer_reply_reopens_resolved_and_answers_waiting(member, ticket, sta
 
 
 def test_customer_cannot_reply_to_a_closed_ticket(member, ticket):
-    conversation.set_status(ticket, TicketStatus.CLOSED, member)
-    with pytest.raises(conversation.TicketClosed):
-        conversation.add_message(ticket, member, "one more thing")
+    tickets.set_status(ticket, TicketStatus.CLOSED, member)
+    with pytest.raises(tickets.TicketClosed):
+        tickets.add_message(ticket, member, "one more thing")
     assert ticket.messages.count() == 1
 
 
@@ -234,14 +234,14 @@ def test_member_closes_their_ticket(client, member, ticket):
 def test_status_rules(member, make_member, staff, ticket):
     other = make_member(username="other")
     with pytest.raises(PermissionDenied):
-        conversation.set_status(ticket, TicketStatus.RESOLVED, member)  # customers only close
+        tickets.set_status(ticket, TicketStatus.RESOLVED, member)  # customers only close
     with pytest.raises(PermissionDenied):
-        conversation.set_status(ticket, TicketStatus.CLOSED, other)  # and only their own
-    assert conversation.set_status(ticket, TicketStatus.WAITING, staff)
-    assert not conversation.set_status(ticket, TicketStatus.WAITING, staff)  # no change, no entry
-    assert conversation.set_status(ticket, TicketStatus.CLOSED, staff)
+        tickets.set_status(ticket, TicketStatus.CLOSED, other)  # and only their own
+    assert tickets.set_status(ticket, TicketStatus.WAITING, staff)
+    assert not tickets.set_status(ticket, TicketStatus.WAITING, staff)  # no change, no entry
+    assert tickets.set_status(ticket, TicketStatus.CLOSED, staff)
     assert ticket.closed_at is not None
-    assert conversation.set_status(ticket, TicketStatus.IN_PROGRESS, staff)
+    assert tickets.set_status(ticket, TicketStatus.IN_PROGRESS, staff)
     ticket.refresh_from_db()
     assert ticket.closed_at is None
     assert actions_of(ticket).count("avsoft_support.ticket.status") == 3
@@ -251,7 +251,7 @@ def test_unseen_reply_marker(client, member, staff, ticket):
     client.force_login(member)
     assert "New reply" not in client.get("/support/").content.decode()
 
-    conversation.add_message(ticket, staff, "We answered.", from_staff=True)
+    tickets.add_message(ticket, staff, "We answered.", from_staff=True)
     assert "New reply" in client.get("/support/").content.decode()
 
     client.get(url(ticket))
@@ -268,7 +268,7 @@ def test_failed_transaction_leaves_no_file(member, ticket, monkeypatch):
 
     monkeypatch.setattr(Ticket, "save", boom)
     with pytest.raises(RuntimeError):
-        conversation.add_message(ticket, member, "with file", [SimpleUploadedFile("a.txt", b"abc")])
+        tickets.add_message(ticket, member, "with file", [SimpleUploadedFile("a.txt", b"abc")])
     assert stored_attachment_files() == before
     assert Attachment.objects.count() == 0
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from avsoft_support import conversation
+from avsoft_support import tickets
 from avsoft_support.models import Attachment
 
 CONTENT = bytes(range(256)) * 1200  # 307,200 bytes, every byte value
@@ -88,7 +88,7 @@ def test_the_name_in_the_url_does_not_matter(client, member, attachment):
 def test_files_of_internal_notes_are_not_for_the_customer(client, member, django_user_model, attachment):
     staff = django_user_model.objects.create_user("agent", "agent@example.com", "x")
     staff.user_permissions.add(Permission.objects.get(codename="change_ticket"))
-    note = conversation.add_message(
+    note = tickets.add_message(
         attachment.message.ticket, staff, "trace", [SimpleUploadedFile("trace.txt", b"t")], from_staff=True, internal=True
     )
     client.force_login(member)

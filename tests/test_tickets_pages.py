@@ -3,7 +3,7 @@
 import django
 import pytest
 
-from avsoft_support import conversation
+from avsoft_support import tickets
 from avsoft_support.models import Ticket, TicketStatus
 
 
@@ -81,7 +81,7 @@ def test_open_closed_filter(client, member, make_ticket, support_page):
     open_ticket = make_ticket(member, subject="Still open")
     done = make_ticket(member, subject="All done")
     resolved = make_ticket(member, subject="Fixed it")
-    conversation.set_status(done, TicketStatus.CLOSED, member)
+    tickets.set_status(done, TicketStatus.CLOSED, member)
     Ticket.objects.filter(pk=resolved.pk).update(status=TicketStatus.RESOLVED)
     client.force_login(member)
 
@@ -97,7 +97,7 @@ def test_open_closed_filter(client, member, make_ticket, support_page):
     closed = client.get("/support/?show=closed").content.decode()
     assert "Still open" not in closed and "All done" in closed and "Fixed it" in closed
 
-    conversation.set_status(open_ticket, TicketStatus.CLOSED, member)
+    tickets.set_status(open_ticket, TicketStatus.CLOSED, member)
     assert "You have no open tickets." in client.get("/support/?show=open").content.decode()
     # Anything unknown shows everything.
     assert "Fixed it" in client.get("/support/?show=<script>").content.decode()

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..models import MemberProfile, normalize_invoice_number
-from ..ratelimit import RateLimit, retry_after, too_many_attempts_message
+from ..ratelimit import limits_for, retry_after, too_many_attempts_message
 
 UserModel = get_user_model()
 
@@ -50,8 +50,10 @@ def find_user(identifier):
 
 
 def awaits_confirmation(user):
-    profile = MemberProfile.objects.filter(user=user).first()
-    return not user.is_active and profile is not None and profile.email_confirmed_at is None
+    if user.is_active:
+        return False
+    profile = MemberProfile.objects.for_user(user)
+    return profile.pk is not None and profile.email_confirmed_at is None
 
 
 def _password_help_text():
@@ -169,10 +171,7 @@ class LoginForm(forms.Form):
             return self.cleaned_data
         user = find_user(identifier)
         username = user.get_username() if user else identifier
-        limits = (
-            RateLimit.for_ip("login_ip", self.request),
-            RateLimit.for_account("login_account", username),
-        )
+        limits = limits_for(self.request, "login", username)
         # Over the limit, the password is not even looked at.
         self.retry_after = retry_after(*limits)
         if self.retry_after:

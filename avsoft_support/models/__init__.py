@@ -1,12 +1,19 @@
+"""The support desk's data. Imports nothing above the models; see ``__getattr__`` below."""
+
+from importlib import import_module
+
 from .canned import CannedReply
 from .clients import (
     ClientAccount,
     ClientInvoiceNumber,
     ClientStatus,
     MemberProfile,
+    member_display_name,
     normalize_invoice_number,
+    profile_of,
+    user_display_name,
 )
-from .pages import SupportPage, SupportPageMixin
+from .pages import SupportPageBase
 from .products import Product
 from .settings import SupportSettings
 from .tickets import Attachment, Criticality, Message, Ticket, TicketStatus
@@ -22,9 +29,23 @@ __all__ = [
     "Message",
     "Product",
     "SupportPage",
+    "SupportPageBase",
     "SupportPageMixin",
     "SupportSettings",
     "Ticket",
     "TicketStatus",
+    "member_display_name",
     "normalize_invoice_number",
+    "profile_of",
+    "user_display_name",
 ]
+
+
+def __getattr__(name):
+    # ``from avsoft_support.models import SupportPage`` keeps working for sites, although the
+    # page type lives in avsoft_support.pages (its routes use forms and the domain, which sit
+    # above the models). Resolved on first use, once every model is loaded; nothing in the app
+    # itself goes this way.
+    if name in ("SupportPage", "SupportPageMixin"):
+        return getattr(import_module("avsoft_support.pages"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -73,6 +73,40 @@ class ClientInvoiceNumber(Orderable):
         super().save(*args, **kwargs)
 
 
+def user_display_name(user):
+    """How a person is named to others: their full name, else their login."""
+    if user is None:
+        return ""
+    full_name = (user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
+    return full_name or user.get_username()
+
+
+def profile_of(user):
+    """The profile loaded with the user (``select_related("support_profile")``), or None when
+    the desk has none for them. Without the select_related it costs a query."""
+    return getattr(user, "support_profile", None)
+
+
+def member_display_name(user):
+    """A customer's name as the desk shows it: their profile's full name, else the user's."""
+    profile = profile_of(user)
+    return profile.display_name if profile is not None else user_display_name(user)
+
+
+class MemberProfileQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The member's profile; an unsaved one, named after the user, while the desk has none.
+
+        Reading never creates a row: the profile is saved when the member gives something
+        (profile form, invoice number, a ticket).
+        """
+        profile = self.filter(user_id=user.pk).first()
+        if profile is None:
+            return self.model(user=user, full_name=user_display_name(user))
+        profile.user = user  # the caller's instance: no second query for it
+        return profile
+
+
 class MemberProfile(models.Model):
     """What the support desk knows about a site user, one per user."""
 
@@ -126,13 +160,19 @@ class MemberProfile(models.Model):
     pending_email = models.EmailField(_("new e-mail, not yet confirmed"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = MemberProfileQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("member profile")
         verbose_name_plural = _("member profiles")
         permissions = [("verify_client", _("Can verify and unverify a member's client status"))]
 
     def __str__(self):
-        return self.full_name or self.user.get_username()
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.full_name or user_display_name(self.user)
 
     @property
     def priority(self):

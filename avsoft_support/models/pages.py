@@ -1,31 +1,24 @@
-"""The support page: a mixin with the behaviour and a concrete page, as Wagtail's form builder does.
-
-``SupportPageMixin`` carries the editable texts and the ticket routes (RoutablePageMixin); a site
-that has its own base page builds ``class MySupportPage(SupportPageMixin, MyBasePage)``.
-The route methods only delegate: the views live in ``avsoft_support/views/tickets.py``.
-
-Routes (names for ``reverse_subpage`` / ``{% routablepageurl %}``):
-    ""                       index   intro, filing rules, the member's ticket list
-    "new/"                   new     the new-ticket form
-    "<number>/"              ticket  one ticket: conversation, reply form, downloads
-    "<number>/reply/"        reply   POST a reply
-    "<number>/close/"        close   POST: the member closes their ticket
+"""What every support page is, as data: the editable texts, the URLs of its routes, and how to
+find the live ones. The routes themselves (the customer's ticket pages) and the concrete page
+type are in ``avsoft_support/pages.py``, above the forms and the domain they use.
 """
 
+import swapper
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
+from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import get_page_models
 
-from ..csp import customer_csp
+swapper.set_app_prefix("wagtailcore", "wagtail")
 
 TICKET_NUMBER = r"(?P<number>[0-9]{4}-[0-9]{1,12})"
 
 
-class SupportPageMixin(RoutablePageMixin, models.Model):
-    """Editable texts of a support page and its ticket routes."""
+class SupportPageBase(RoutablePageMixin, models.Model):
+    """Editable texts of a support page and the URLs of its routes (no behaviour: see
+    ``avsoft_support.pages.SupportPageMixin``)."""
 
     intro = RichTextField(_("introduction"), blank=True)
     filing_rules = RichTextField(_("how to file a ticket"), blank=True)
@@ -63,71 +56,8 @@ class SupportPageMixin(RoutablePageMixin, models.Model):
         ),
     ]
 
-    # Templates of the routes; a subclass may point them elsewhere.
-    ticket_form_template = "avsoft_support/tickets/new.html"
-    ticket_detail_template = "avsoft_support/tickets/detail.html"
-    ticket_not_found_template = "avsoft_support/tickets/not_found.html"
-    ticket_close_template = "avsoft_support/tickets/close.html"
-    tickets_per_page = 20
-
     class Meta:
         abstract = True
-
-    def serve(self, request, view=None, args=None, kwargs=None):
-        # Every route of the page is a customer page: it sends our Content-Security-Policy.
-        parent_serve = super().serve
-        return customer_csp(lambda req: parent_serve(req, view, args, kwargs))(request)
-
-    # Preview: editors see the form and the thank-you text they edit, not only the intro.
-
-    @property
-    def preview_modes(self):
-        return [
-            ("", _("Support page")),
-            ("form", _("New ticket form")),
-            ("thanks", _("Ticket page with the thank-you text")),
-        ]
-
-    def serve_preview(self, request, mode_name):
-        from ..views import tickets
-
-        if mode_name == "form":
-            return tickets.preview_ticket_form(self, request)
-        if mode_name == "thanks":
-            return tickets.preview_thanks(self, request)
-        return super().serve_preview(request, mode_name)
-
-    # Routes --------------------------------------------------------------------------------
-
-    @path("", name="index")
-    def index_route(self, request, *args, **kwargs):
-        from ..views import tickets
-
-        return tickets.ticket_index(self, request)
-
-    @path("new/", name="new")
-    def new_ticket_route(self, request):
-        from ..views import tickets
-
-        return tickets.new_ticket(self, request)
-
-    @re_path(rf"^{TICKET_NUMBER}/$", name="ticket")
-    def ticket_route(self, request, number):
-        from ..views import tickets
-
-        return tickets.ticket_detail(self, request, number)
-
-    @re_path(rf"^{TICKET_NUMBER}/reply/$", name="reply")
-    def reply_route(self, request, number):
-        from ..views import tickets
-
-        return tickets.reply(self, request, number)
-
-    @re_path(rf"^{TICKET_NUMBER}/close/$", name="close")
-    def close_route(self, request, number):
-        from ..views import tickets
-
-        return tickets.close(self, request, number)
 
     # URLs ------------------------------------------------------------------------------------
 
@@ -142,25 +72,14 @@ class SupportPageMixin(RoutablePageMixin, models.Model):
         return self.route_url("ticket", request, number=ticket.number)
 
 
-class SupportPage(SupportPageMixin, Page):
-    template = "avsoft_support/pages/support_page.html"
-    content_panels = Page.content_panels + SupportPageMixin.content_panels_support
-    subpage_types = []
-
-    class Meta:
-        verbose_name = _("support page")
-        verbose_name_plural = _("support pages")
-
-
 def live_support_pages():
     """Live pages of every support page type (SupportPage or a site's own on the mixin)."""
-    from wagtail.models import get_page_models
-
     page_models = [
         model
         for model in get_page_models()
-        if issubclass(model, SupportPageMixin) and not model._meta.abstract
+        if issubclass(model, SupportPageBase) and not model._meta.abstract
     ]
+    Page = swapper.load_model("wagtailcore", "Page")
     if not page_models:
         return Page.objects.none()
     return Page.objects.live().type(*page_models)

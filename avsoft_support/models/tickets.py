@@ -2,17 +2,19 @@
 
 import uuid
 
+import swapper
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import models, transaction
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..conf import support_settings
+from ..conf import app_settings
 from .clients import ClientStatus
 from .products import Product
+
+# A site's own base page (WAGTAIL_PAGE_MODEL) is what a ticket's page points at.
+swapper.set_app_prefix("wagtailcore", "wagtail")
 
 
 class TicketStatus(models.TextChoices):
@@ -65,6 +67,18 @@ class TicketQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(status__in=TicketStatus.closed_values())
 
+    def member_list(self):
+        """What a member's ticket list shows, newest activity first: one query."""
+        return self.select_related("product").order_by("-last_activity_at", "-pk")
+
+    def member_counts(self):
+        """{"all", "open", "closed"} counts of these tickets in one query."""
+        return self.aggregate(
+            all=models.Count("pk"),
+            open=models.Count("pk", filter=models.Q(status__in=TicketStatus.open_values())),
+            closed=models.Count("pk", filter=models.Q(status__in=TicketStatus.closed_values())),
+        )
+
 
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, null=True, editable=False)
@@ -110,7 +124,7 @@ class Ticket(models.Model):
     # The page the ticket was filed on: mails link there and go to that site's support
     # addresses, which matters when several Wagtail sites each have a support page.
     support_page = models.ForeignKey(
-        "wagtailcore.Page",
+        swapper.get_model_name("wagtailcore", "Page"),
         verbose_name=_("filed on page"),
         on_delete=models.SET_NULL,
         null=True,
@@ -172,6 +186,12 @@ class MessageQuerySet(models.QuerySet):
         """What the customer may see: everything but internal notes."""
         return self.filter(is_internal=False)
 
+    def conversation(self):
+        """In order, with authors and files: two queries however long the conversation."""
+        return (
+            self.select_related("author").prefetch_related("attachments").order_by("created_at", "pk")
+        )
+
 
 class Message(models.Model):
     ticket = models.ForeignKey(
@@ -205,7 +225,7 @@ class Message(models.Model):
 
 def attachment_storage():
     """The private storage alias; a callable so that settings changes take effect."""
-    return storages[support_settings.ATTACHMENT_STORAGE]
+    return storages[app_settings.ATTACHMENT_STORAGE]
 
 
 def attachment_upload_to(instance, filename):
@@ -233,11 +253,3 @@ class Attachment(models.Model):
     def __str__(self):
         return self.original_name
 
-
-@receiver(post_delete, sender=Attachment, dispatch_uid="avsoft_support_attachment_file_cleanup")
-def _delete_attachment_file(sender, instance, **kwargs):
-    """A deleted attachment (or ticket) takes its file with it, once the deletion is committed."""
-    name = instance.file.name
-    if name:
-        storage = instance.file.storage
-        transaction.on_commit(lambda: storage.delete(name), robust=True)

@@ -2,9 +2,9 @@ from django import template
 from django.conf import settings
 from wagtail.models import Site
 
-from ..conf import support_settings
+from ..conf import app_settings
 from ..models import MemberProfile
-from ..models.pages import SupportPageMixin, find_support_page
+from ..models.pages import SupportPageBase, find_support_page
 
 register = template.Library()
 
@@ -15,18 +15,13 @@ def support_tickets_url(context):
     "" when there is none."""
     request = context.get("request")
     page = context.get("page")
-    if not (isinstance(page, SupportPageMixin) and page.live):
+    if not (isinstance(page, SupportPageBase) and page.live):
         # Not on a support page already: look this site's up (no lookup on the support pages).
         site = Site.find_for_request(request) if request is not None else None
         page = (find_support_page(site) if site is not None else None) or find_support_page()
     if page is None:
         return ""
     return page.get_url(request=request) or ""
-
-
-def _display_name(user):
-    profile = MemberProfile.objects.filter(user=user).only("full_name").first()
-    return (profile and profile.full_name) or user.get_full_name() or user.get_username()
 
 
 @register.inclusion_tag("avsoft_support/widgets/login_box.html", takes_context=True)
@@ -51,10 +46,10 @@ def support_login_widget(context):
         "page": context.get("page"),
         "next": next_url,
         "logout_next": logout_next,
-        "registration_open": support_settings.REGISTRATION_OPEN,
+        "registration_open": app_settings.REGISTRATION_OPEN,
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
         "on_login_page": in_member_area and match.url_name == "login",
     }
     if user is not None and user.is_authenticated:
-        widget.update(member=user, member_name=_display_name(user))
+        widget.update(member=user, member_name=MemberProfile.objects.for_user(user).display_name)
     return widget

@@ -10,16 +10,15 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render, resolve_url
-from django.template.loader import render_to_string
-from django.urls import reverse, reverse_lazy
+from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -27,9 +26,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView, View
 from wagtail.models import Site
 
-from .. import otp
-from ..client_status import apply_invoice_number
-from ..conf import support_settings
+from ..clients.status import apply_invoice_number
+from ..conf import app_settings
 from ..csp import customer_csp
 from ..forms.account import (
     RATE_LIMITED,
@@ -43,8 +41,11 @@ from ..forms.account import (
     awaits_confirmation,
     email_in_use,
 )
+from ..mail import send_mail
 from ..models import ClientStatus, MemberProfile
-from ..ratelimit import RateLimit, retry_after, too_many_attempts_message
+from ..otp import devices as otp_devices
+from ..otp import session as otp_session
+from ..ratelimit import attempt, limits_for, too_many_attempts_message
 
 UserModel = get_user_model()
 logger = logging.getLogger(__name__)
@@ -66,20 +67,23 @@ def _site_name(request):
     return (site and site.site_name) or getattr(settings, "WAGTAIL_SITE_NAME", "") or request.get_host()
 
 
+def login_url(next_url):
+    """The member area's login URL with ``next``, or None when the site has no login view."""
+    for name in (getattr(settings, "LOGIN_URL", None), LOGIN_URL):
+        try:
+            url = resolve_url(name) if name else None
+        except NoReverseMatch:
+            url = None
+        if url:
+            return f"{url}?{urlencode({'next': next_url})}"
+    return None
+
+
 def send_account_email(request, name, to, context):
     """Send ``emails/account_<name>_*`` (subject, plain text and HTML) to one address."""
     context = {"site_name": _site_name(request), **context}
-    prefix = f"avsoft_support/emails/account_{name}"
-    subject = "".join(render_to_string(f"{prefix}_subject.txt", context).splitlines())
-    message = EmailMultiAlternatives(
-        subject,
-        render_to_string(f"{prefix}_message.txt", context),
-        support_settings.FROM_EMAIL,
-        [to],
-    )
-    message.attach_alternative(render_to_string(f"{prefix}_message.html", context), "text/html")
     try:
-        message.send()
+        send_mail(f"account_{name}", [to], context)
     except Exception:
         # As Django's password reset does: the page still answers; "send again" is offered there.
         logger.exception("Could not send the account_%s e-mail", name)
@@ -89,7 +93,7 @@ def send_confirmation(request, user, email, kind):
     token = signing.dumps({"u": str(user.pk), "e": email, "k": kind}, salt=CONFIRM_SALT)
     link = request.build_absolute_uri(reverse("avsoft_support:confirm_email", args=[token]))
     name = "confirm" if kind == REGISTRATION else "email_change"
-    days = max(1, support_settings.EMAIL_CONFIRMATION_MAX_AGE // 86400)
+    days = max(1, app_settings.EMAIL_CONFIRMATION_MAX_AGE // 86400)
     send_account_email(request, name, email, {"user": user, "link": link, "days": days})
 
 
@@ -115,7 +119,7 @@ class RegisterView(FormView):
     form_class = RegistrationForm
 
     def dispatch(self, request, *args, **kwargs):
-        if not support_settings.REGISTRATION_OPEN:
+        if not app_settings.REGISTRATION_OPEN:
             return render(request, _template("registration_closed"))
         if request.user.is_authenticated:
             return redirect("avsoft_support:profile")
@@ -124,18 +128,12 @@ class RegisterView(FormView):
     def post(self, request, *args, **kwargs):
         # Per address, and per e-mail typed: the duplicate-address message must not become a
         # way to test many addresses, nor one address from many machines.
-        limits = (
-            RateLimit.for_ip("register_ip", request),
-            RateLimit.for_account("register_account", request.POST.get("email", "")),
-        )
-        if seconds := retry_after(*limits):
+        if seconds := attempt(*limits_for(request, "register", request.POST.get("email", ""))):
             # An unbound form: validating it would still tell which names are taken.
             form = self.form_class(
                 initial=_typed_values(request, ["username", "email", "full_name", "company", "phone"])
             )
             return _refuse(request, self.template_name, {"form": form}, seconds)
-        for limit in limits:
-            limit.hit()
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -150,7 +148,7 @@ class ConfirmSentView(TemplateView):
     template_name = _template("confirm_sent")
 
     def get_context_data(self, **kwargs):
-        days = max(1, support_settings.EMAIL_CONFIRMATION_MAX_AGE // 86400)
+        days = max(1, app_settings.EMAIL_CONFIRMATION_MAX_AGE // 86400)
         return super().get_context_data(days=days, **kwargs)
 
 
@@ -161,15 +159,10 @@ class ResendConfirmationView(FormView):
 
     def post(self, request, *args, **kwargs):
         # Per e-mail too: one inbox must not be flooded from many addresses.
-        limits = (
-            RateLimit.for_ip("confirmation_resend_ip", request),
-            RateLimit.for_account("confirmation_resend_account", request.POST.get("email", "")),
-        )
-        if seconds := retry_after(*limits):
+        email = request.POST.get("email", "")
+        if seconds := attempt(*limits_for(request, "confirmation_resend", email)):
             form = self.form_class(initial=_typed_values(request, ["email"]))
             return _refuse(request, self.template_name, {"form": form}, seconds)
-        for limit in limits:
-            limit.hit()
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -220,7 +213,7 @@ def confirm_email(request, token):
     """Follow a confirmation link: activate a new account, or apply a changed address."""
     try:
         data = signing.loads(
-            token, salt=CONFIRM_SALT, max_age=support_settings.EMAIL_CONFIRMATION_MAX_AGE
+            token, salt=CONFIRM_SALT, max_age=app_settings.EMAIL_CONFIRMATION_MAX_AGE
         )
     except signing.SignatureExpired:
         # Authentic but old: its kind still decides which way forward to offer.
@@ -230,8 +223,8 @@ def confirm_email(request, token):
     else:
         kind = data.get("k")
         user = UserModel._default_manager.filter(pk=data.get("u")).first()
-        profile = MemberProfile.objects.filter(user=user).first() if user else None
-        if profile is None:
+        profile = MemberProfile.objects.for_user(user) if user else None
+        if profile is None or profile.pk is None:
             problem = "invalid"
         elif kind == REGISTRATION:
             problem = _confirm_registration(request, user, profile, data.get("e", ""))
@@ -251,21 +244,13 @@ def confirm_email(request, token):
 # Login and logout
 
 
-class _CsrfCheck(CsrfViewMiddleware):
-    """Django's own CSRF check (origin, referer, token) answering only yes or no.
-
-    The failure view and its "Forbidden" log line are meant for rejected requests; here a POST
-    without a token is the corner widget used without JavaScript, which we answer with a page.
-    """
-
-    # A private hook: should Django rename it, the real failure response comes back instead,
-    # which is not None either, so a bad request is still refused (only logged as Forbidden).
-    def _reject(self, request, reason):
-        return reason
-
-
 def csrf_passes(request):
-    return _CsrfCheck(lambda request: None).process_view(request, None, (), {}) is None
+    """Django's own CSRF check (origin, referer, token), asked as a yes-or-no question.
+
+    A POST without a token is the corner widget used without JavaScript: we answer it with the
+    login page, not the 403 page. Django still logs the rejection as it logs any.
+    """
+    return CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {}) is None
 
 
 @method_decorator(
@@ -279,7 +264,7 @@ class LoginView(auth_views.RedirectURLMixin, FormView):
     form_class = LoginForm
 
     def get_default_redirect_url(self):
-        return resolve_url(support_settings.LOGIN_REDIRECT_URL)
+        return resolve_url(app_settings.LOGIN_REDIRECT_URL)
 
     def get(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -300,9 +285,9 @@ class LoginView(auth_views.RedirectURLMixin, FormView):
 
     def form_valid(self, form):
         user = form.get_user()
-        if otp.user_requires_otp(user):
-            # Members who turned on two-factor log in only after their code (views/otp.py).
-            otp.begin_pending_login(self.request, user, user.backend, self.get_success_url())
+        if otp_devices.user_requires_otp(user):
+            # Members who turned on two-factor log in only after their code (otp/views/member.py).
+            otp_session.begin_pending_login(self.request, user, user.backend, self.get_success_url())
             return HttpResponseRedirect(reverse("avsoft_support:member_otp_verify"))
         auth_login(self.request, user)
         return HttpResponseRedirect(self.get_success_url())
@@ -316,7 +301,7 @@ class LoginView(auth_views.RedirectURLMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             next=self.get_redirect_url(),
-            registration_open=support_settings.REGISTRATION_OPEN,
+            registration_open=app_settings.REGISTRATION_OPEN,
             **kwargs,
         )
 
@@ -357,16 +342,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("avsoft_support:password_reset_done")
 
     def form_valid(self, form):
-        limits = (
-            RateLimit.for_ip("password_reset_ip", self.request),
-            RateLimit.for_account("password_reset_account", form.cleaned_data["email"]),
-        )
-        if seconds := retry_after(*limits):
-            form = self.form_class(initial={"email": form.cleaned_data["email"]})
+        email = form.cleaned_data["email"]
+        if seconds := attempt(*limits_for(self.request, "password_reset", email)):
+            form = self.form_class(initial={"email": email})
             return _refuse(self.request, self.template_name, self.get_context_data(form=form), seconds)
-        for limit in limits:
-            limit.hit()
-        self.from_email = support_settings.FROM_EMAIL
+        self.from_email = app_settings.FROM_EMAIL
         self.extra_email_context = {"site_name": _site_name(self.request)}
         return super().form_valid(form)
 
@@ -390,19 +370,11 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # The personal section
 
 
-def member_profile(user):
-    """The member's profile; an unsaved one for users the support desk has not seen yet."""
-    profile = MemberProfile.objects.filter(user=user).first()
-    if profile is None:
-        profile = MemberProfile(user=user, full_name=user.get_full_name() or user.get_username())
-    return profile
-
-
 @member_required
 @never_cache
 @customer_csp
 def profile(request):
-    member = member_profile(request.user)
+    member = MemberProfile.objects.for_user(request.user)
     form = ProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -423,7 +395,7 @@ def profile(request):
 def change_email(request):
     form = ChangeEmailForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        member = member_profile(request.user)
+        member = MemberProfile.objects.for_user(request.user)
         member.pending_email = form.cleaned_data["email"]
         member.save()
         send_confirmation(request, request.user, member.pending_email, EMAIL_CHANGE)
@@ -441,7 +413,7 @@ def change_email(request):
 @never_cache
 @customer_csp
 def invoice_number(request):
-    member = member_profile(request.user)
+    member = MemberProfile.objects.for_user(request.user)
     if member.invoice_number:
         messages.info(
             request,

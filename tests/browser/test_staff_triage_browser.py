@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from avsoft_support import client_status
+from avsoft_support.clients import status as client_status
 from avsoft_support.models import CannedReply, ClientAccount, ClientInvoiceNumber, Ticket
 from tests.conftest import PASSWORD, totp_token
 

@@ -5,14 +5,27 @@ claimed: a number was given but not verified; potential: none was given.
 Open tickets take the member's new status and priority, so verifying re-ranks the queue.
 After staff withdraw a verification, the member's number no longer matches automatically
 (``automatic_match_blocked``) until they give another number or staff verify them again.
+
+Every change is logged on the account and on the member's open tickets, so both histories
+show it.
 """
 
 from django.db import transaction
 from django.utils import timezone
+from wagtail.models import Site
 
-from .log_actions import CLIENT_VERIFY, log_separately
-from .models import ClientAccount, ClientInvoiceNumber, ClientStatus, Ticket, TicketStatus
-from .models.clients import normalize_invoice_number
+from ..audit import CLIENT_UNVERIFY, CLIENT_VERIFY, log_separately
+from ..models import (
+    ClientAccount,
+    ClientInvoiceNumber,
+    ClientStatus,
+    MemberProfile,
+    SupportSettings,
+    Ticket,
+    TicketStatus,
+    normalize_invoice_number,
+)
+from ..sla import first_response_due
 
 
 def find_account(number):
@@ -35,7 +48,7 @@ def open_tickets_of(profile):
 def member_log_data(profile):
     user = profile.user
     return {
-        "member": profile.full_name or user.get_username(),
+        "member": profile.display_name,
         "email": user.email,
         "user_id": user.pk,
     }
@@ -53,24 +66,29 @@ def match_log_data(profile):
 
 
 def _rerank_open_tickets(profile):
-    from wagtail.models import Site
-
-    from . import sla
-    from .models import SupportSettings
-
     tickets = open_tickets_of(profile)
     tickets.update(
         client_status=profile.client_status,
         priority=ClientStatus.priority_of(profile.client_status),
     )
-    # Tickets still waiting for a first answer get the due time of the new status.
-    waiting = list(tickets.filter(first_response_at__isnull=True).only("pk", "created_at"))
-    if waiting:
-        site = Site.objects.filter(is_default_site=True).first()
-        targets = SupportSettings.for_site(site) if site else SupportSettings()
-        for ticket in waiting:
-            ticket.sla_due_at = sla.first_response_due(targets, profile.client_status, ticket.created_at)
-        Ticket.objects.bulk_update(waiting, ["sla_due_at"])
+    # Tickets still waiting for a first answer get the due time of the new status, by the
+    # targets of the site each was filed on (as filing did); one settings lookup per site.
+    waiting = list(
+        tickets.filter(first_response_at__isnull=True).select_related("support_page")
+    )
+    if not waiting:
+        return
+    default_site = Site.objects.filter(is_default_site=True).first()
+    targets = {}
+    for ticket in waiting:
+        page = ticket.support_page
+        site = (page.get_site() if page is not None else None) or default_site
+        if site not in targets:
+            targets[site] = SupportSettings.for_site(site) if site else SupportSettings()
+        ticket.sla_due_at = first_response_due(
+            targets[site], profile.client_status, ticket.created_at
+        )
+    Ticket.objects.bulk_update(waiting, ["sla_due_at"])
 
 
 @transaction.atomic
@@ -109,16 +127,22 @@ def apply_invoice_number(profile, number, by=None):
     profile.save()
     _rerank_open_tickets(profile)
     if account is not None:
-        data = match_log_data(profile)
-        log_separately(account, CLIENT_VERIFY, by or profile.user, data)
-        for ticket in open_tickets_of(profile):
-            log_separately(ticket, CLIENT_VERIFY, by or profile.user, data)
+        _log_on_account_and_tickets(
+            profile, account, CLIENT_VERIFY, by or profile.user, match_log_data(profile)
+        )
     return account
 
 
+def _log_on_account_and_tickets(profile, account, action, by, data):
+    if account is not None:
+        log_separately(account, action, by, data)
+    for ticket in open_tickets_of(profile):
+        log_separately(ticket, action, by, data)
+
+
 @transaction.atomic
-def verify_member(profile, account: ClientAccount, by):
-    """Staff confirm that the member is a client of ``account``."""
+def verify(profile, account: ClientAccount, by):
+    """Staff confirm that the member is a client of ``account``; their open tickets move up."""
     profile.client_status = ClientStatus.CURRENT
     profile.client_account = account
     profile.verified_by = by
@@ -126,15 +150,18 @@ def verify_member(profile, account: ClientAccount, by):
     profile.automatic_match_blocked = False
     profile.save()
     _rerank_open_tickets(profile)
+    data = {**member_log_data(profile), "account": account.company, "account_id": account.pk}
+    _log_on_account_and_tickets(profile, account, CLIENT_VERIFY, by, data)
 
 
 @transaction.atomic
-def unverify_member(profile, by):
+def unverify(profile, by):
     """Reverse a verification: back to claimed (a number was given) or potential.
 
     The member's number stays on record but no longer matches automatically: otherwise the
     next save or import of the account holding it would undo the staff decision.
     """
+    account = profile.client_account
     profile.client_status = ClientStatus.CLAIMED if profile.invoice_number else ClientStatus.POTENTIAL
     profile.client_account = None
     profile.verified_by = None
@@ -142,3 +169,34 @@ def unverify_member(profile, by):
     profile.automatic_match_blocked = True
     profile.save()
     _rerank_open_tickets(profile)
+    data = {
+        **member_log_data(profile),
+        "account": account.company if account else None,
+        "account_id": account.pk if account else None,
+        "status": profile.client_status,
+    }
+    _log_on_account_and_tickets(profile, account, CLIENT_UNVERIFY, by, data)
+
+
+def match_claimed_members(normalized_numbers, by=None):
+    """Claimed members whose number is now on an active account become current clients.
+
+    Run after accounts gain numbers (CSV import, the account form), so that a customer who
+    gave a number before staff entered it is matched the same way as one who gave it after.
+    Members whose verification staff withdrew are left alone. Returns how many were matched.
+    """
+    normalized_numbers = set(normalized_numbers)
+    if not normalized_numbers:
+        return 0
+    matched = 0
+    claimed = (
+        MemberProfile.objects.select_related("user")
+        .filter(client_status=ClientStatus.CLAIMED, automatic_match_blocked=False)
+        .exclude(invoice_number="")
+    )
+    for profile in claimed:
+        if normalize_invoice_number(profile.invoice_number) not in normalized_numbers:
+            continue
+        if apply_invoice_number(profile, profile.invoice_number, by) is not None:
+            matched += 1
+    return matched

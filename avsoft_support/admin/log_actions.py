@@ -1,52 +1,27 @@
-"""The support desk's entries in Wagtail's audit log: action codes, labels and messages.
+"""Labels and readable messages of the support desk's audit log entries (codes in audit.py).
 
-Registered through the ``register_log_actions`` hook in wagtail_hooks.py::
-
-    @hooks.register("register_log_actions")
-    def register_support_log_actions(actions):
-        log_actions.register_log_actions(actions)
-
-The ticket's history view (the snippet viewset's) and the ticket screen list these entries, so
-every change shows up there. ``wagtail.log_actions.log()`` stores an entry for an unregistered
-action too; registering gives the history views a label and a readable message.
-
-Who writes what, and the ``data`` each formatter reads:
-
-* conversation.py: ticket.create, ticket.reply (customer or staff), ticket.note, ticket.status;
-* triage.py (staff): ticket.assign, ticket.criticality, client.verify, client.unverify;
-* client_status.py: client.verify marked automatic, whenever a number matches an account
-  (conversation.py adds it to the ticket being filed);
-* views/admin_clients.py: client.import.
+Registered by the ``register_log_actions`` hook in wagtail_hooks.py; the ticket's history view
+and the ticket screen list the entries. ``wagtail.log_actions.log()`` stores an entry for an
+unregistered action too; registering gives the history views a label and a readable message.
 """
-
-import uuid
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from wagtail.log_actions import LogFormatter, log
+from wagtail.log_actions import LogFormatter
 
-from .models import Criticality, TicketStatus
-
-TICKET_CREATE = CREATE = "avsoft_support.ticket.create"
-TICKET_REPLY = REPLY = "avsoft_support.ticket.reply"
-TICKET_NOTE = NOTE = "avsoft_support.ticket.note"
-TICKET_STATUS = STATUS = "avsoft_support.ticket.status"
-TICKET_ASSIGN = "avsoft_support.ticket.assign"
-TICKET_CRITICALITY = "avsoft_support.ticket.criticality"
-CLIENT_VERIFY = "avsoft_support.client.verify"
-CLIENT_UNVERIFY = "avsoft_support.client.unverify"
-CLIENT_IMPORT = "avsoft_support.client.import"
-
-
-def log_separately(instance, action, user, data=None):
-    """Log with an entry of its own.
-
-    Wagtail runs each admin request in one LogContext, and its history views show only the
-    latest entry per (uuid, action), across all objects. Entries of the same action in one
-    request (two status changes of one ticket, a bulk action, a verification logged on the
-    account and on each ticket) would hide each other, so each gets its own uuid.
-    """
-    return log(instance, action, user=user, uuid=uuid.uuid4(), data=data)
+from ..audit import (
+    CLIENT_IMPORT,
+    CLIENT_UNVERIFY,
+    CLIENT_VERIFY,
+    OTP_RESET,
+    TICKET_ASSIGN,
+    TICKET_CREATE,
+    TICKET_CRITICALITY,
+    TICKET_NOTE,
+    TICKET_REPLY,
+    TICKET_STATUS,
+)
+from ..models import Criticality, TicketStatus
 
 
 def _old_new(data, key):
@@ -212,6 +187,13 @@ class ClientImportFormatter(LogFormatter):
         return _("Updated by a CSV import (line %(line)s)") % {"line": data.get("line", "")}
 
 
+class OTPResetFormatter(LogFormatter):
+    """data: {"devices": <count removed>}."""
+
+    label = _("Reset two-factor authentication")
+    message = _("Two-factor authentication reset")
+
+
 FORMATTERS = {
     TICKET_CREATE: TicketCreateFormatter,
     TICKET_REPLY: TicketReplyFormatter,
@@ -222,6 +204,7 @@ FORMATTERS = {
     CLIENT_VERIFY: ClientVerifyFormatter,
     CLIENT_UNVERIFY: ClientUnverifyFormatter,
     CLIENT_IMPORT: ClientImportFormatter,
+    OTP_RESET: OTPResetFormatter,
 }
 
 
@@ -230,5 +213,3 @@ def register_log_actions(actions):
     for action, formatter in FORMATTERS.items():
         actions.register_action(action)(formatter)
 
-
-register_actions = register_log_actions

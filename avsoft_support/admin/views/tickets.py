@@ -1,10 +1,13 @@
-"""The ticket in the Wagtail admin: one screen with the conversation, the reply form, the
-controls (status, assignee, criticality) and the customer with their client status.
+"""Tickets in the Wagtail admin: the triage list, the ticket screen, and the snippet views that
+check permissions before they look a ticket up.
 
-It answers at the Ticket viewset's "edit" URL (``avsoft_support_tickets:edit``), so every link
-to a ticket's admin page lands here. Replies and status changes go through conversation.py;
-assignment, criticality and verification through triage.py; each change is logged.
+The ticket screen (conversation, reply form, controls for status, assignee and criticality, the
+customer with their client status) answers at the Ticket viewset's "edit" URL
+(``avsoft_support_tickets:edit``), so every link to a ticket's admin page lands on it. Every
+change goes through tickets.py, which logs it.
 """
+
+import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -13,30 +16,112 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, DateColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import HeaderButton
 from wagtail.log_actions import registry as log_registry
-from wagtail.permissions import policy_registry
+from wagtail.snippets.views import snippets as snippet_views
 
-from .. import client_status, conversation, triage
-from ..forms.staff import StaffReplyForm, TicketControlsForm, VerifyMemberForm
-from ..models import (
+from ... import tickets, triage
+from ...clients.status import find_account
+from ...models import (
     Attachment,
     CannedReply,
     ClientAccount,
-    MemberProfile,
     Message,
     SupportSettings,
     Ticket,
+    profile_of,
 )
-from .attachments import attachment_response
+from ...permissions import assignable_users, can_verify, can_work_on_tickets
+from ...views.attachments import attachment_response
+from ..columns import (
+    ClientStatusColumn,
+    CustomerColumn,
+    ProductColumn,
+    SLADueColumn,
+    TicketStatusColumn,
+)
+from ..forms import StaffReplyForm, TicketControlsForm, VerifyMemberForm
+from ..search import CaseVariantSearchMixin
+
+
+class PermissionBeforeLookupMixin:
+    """The view's own permission check, made before Wagtail's setup() looks the ticket up:
+    without it, someone with no ticket permissions could tell existing ids (a redirect) from
+    missing ones (404)."""
+
+    def setup(self, request, *args, **kwargs):
+        self.request = request
+        if self.permission_required is not None and not self.user_has_permission(
+            self.permission_required
+        ):
+            raise PermissionDenied
+        if self.any_permission_required is not None and not self.user_has_any_permission(
+            self.any_permission_required
+        ):
+            raise PermissionDenied
+        super().setup(request, *args, **kwargs)
+
+
+class TicketHistoryView(PermissionBeforeLookupMixin, snippet_views.HistoryView):
+    pass
+
+
+class TicketInspectView(PermissionBeforeLookupMixin, snippet_views.InspectView):
+    """Every field read-only: times in the site's time zone, "—" for what is not set (Wagtail
+    shows raw UTC times and the word "None")."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, datetime.datetime):
+            return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return value
+
+
+class TicketDeleteView(PermissionBeforeLookupMixin, snippet_views.DeleteView):
+    pass
+
+
+class TicketUsageView(PermissionBeforeLookupMixin, snippet_views.UsageView):
+    pass
+
+
+class TicketIndexView(CaseVariantSearchMixin, snippet_views.IndexView):
+    """The triage list: current clients first, then criticality, then the longest waiting."""
+
+    default_ordering = triage.TRIAGE_ORDERING
+
+    @cached_property
+    def columns(self):
+        return [
+            BulkActionsCheckboxColumn("bulk_actions", obj_type="snippet"),
+            Column("number", label=gettext_lazy("Number"), sort_key="number", classname="avs-nowrap"),
+            self._get_title_column("subject", classname="avs-subject"),
+            CustomerColumn("customer", label=gettext_lazy("Customer")),
+            ClientStatusColumn("client_status", label=gettext_lazy("Client status"), sort_key="priority"),
+            TicketStatusColumn("status", label=gettext_lazy("Status"), sort_key="status"),
+            # The due time beside the status: on a laptop screen it must not be the column
+            # that scrolls out of view.
+            SLADueColumn("sla_due_at", label=gettext_lazy("First response due"), sort_key="sla_due_at"),
+            Column("get_criticality_display", label=gettext_lazy("Criticality"), sort_key="criticality"),
+            ProductColumn("product", label=gettext_lazy("Product and version")),
+            DateColumn("last_activity_at", label=gettext_lazy("Last activity"), sort_key="last_activity_at"),
+        ]
+
+
 
 
 class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -64,14 +149,11 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
 
     @cached_property
     def can_verify(self):
-        return self.request.user.has_perm("avsoft_support.verify_client")
+        return can_verify(self.request.user)
 
     @cached_property
     def profile(self):
-        try:
-            return self.object.author.support_profile
-        except MemberProfile.DoesNotExist:
-            return None
+        return profile_of(self.object.author)
 
     @cached_property
     def support_settings(self):
@@ -109,18 +191,13 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
 
     def get_reply_form(self, data=None, files=None, initial=None):
         return StaffReplyForm(
-            data,
-            files,
-            initial=initial,
-            max_size=self.support_settings.attachment_max_size,
-            max_files=self.support_settings.attachments_per_message,
-            prefix="reply",
+            data, files, initial=initial, support_settings=self.support_settings, prefix="reply"
         )
 
     def assignees(self):
         ticket = self.object
         users = get_user_model().objects.filter(
-            Q(pk__in=triage.assignable_users().values("pk")) | Q(pk=ticket.assignee_id)
+            Q(pk__in=assignable_users().values("pk")) | Q(pk=ticket.assignee_id)
         )
         return users.order_by(get_user_model().USERNAME_FIELD)
 
@@ -141,9 +218,7 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
         profile = self.profile
         if profile is None or not self.can_verify:
             return None
-        guess = (
-            client_status.find_account(profile.invoice_number) if profile.invoice_number else None
-        )
+        guess = find_account(profile.invoice_number) if profile.invoice_number else None
         if guess is None and profile.company:
             guess = ClientAccount.objects.filter(
                 active=True, company__iexact=profile.company.strip()
@@ -153,12 +228,7 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
     # Context -------------------------------------------------------------------------------
 
     def get_messages(self):
-        return list(
-            Message.objects.filter(ticket=self.object)
-            .select_related("author")
-            .prefetch_related("attachments")
-            .order_by("created_at", "pk")
-        )
+        return list(Message.objects.filter(ticket=self.object).conversation())
 
     def get_recent_history(self):
         entries = (
@@ -229,7 +299,7 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
 
         ticket = self.object
         with transaction.atomic():
-            message = conversation.add_message(
+            message = tickets.add_message(
                 ticket,
                 request.user,
                 form.cleaned_data["body"],
@@ -242,7 +312,7 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
                 ticket.refresh_from_db()
                 if new_status != ticket.status:
                     # A public reply's mail states the new status: one mail, not two.
-                    conversation.set_status(
+                    tickets.set_status(
                         ticket, new_status, request.user, notify=form.is_internal
                     )
         if form.is_internal:
@@ -284,10 +354,10 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
         data = form.cleaned_data
         changed = False
         with transaction.atomic():
-            changed |= triage.assign(ticket, data["assignee"], request.user)
-            changed |= triage.set_criticality(ticket, data["criticality"], request.user)
+            changed |= tickets.assign(ticket, data["assignee"], request.user)
+            changed |= tickets.set_criticality(ticket, data["criticality"], request.user)
             if data["status"] != ticket.status:
-                conversation.set_status(ticket, data["status"], request.user)
+                tickets.set_status(ticket, data["status"], request.user)
                 changed = True
         if changed:
             messages.success(request, _("Ticket updated."))
@@ -300,7 +370,6 @@ class StaffAttachmentDownloadView(View):
     """A ticket's file for support staff: never shown inline, never sniffed by the browser."""
 
     def get(self, request, pk):
-        policy = policy_registry.get_by_type(Ticket)
-        if not policy.user_has_any_permission(request.user, ["change", "view"]):
+        if not can_work_on_tickets(request.user):
             raise PermissionDenied
         return attachment_response(get_object_or_404(Attachment, pk=pk))

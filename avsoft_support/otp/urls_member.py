@@ -1,13 +1,13 @@
 """Members' own two-factor authentication, for the member area to include (names `member_otp_*`).
 
 The member area's urls.py includes this list into its namespace, for example
-``path("two-factor/", include("avsoft_support.urls_member_otp"))``; the views reverse
+``path("two-factor/", include(urls_member))``; the views reverse
 ``avsoft_support:member_otp_*``.
 """
 
 from django.urls import path
 
-from .views import otp as views
+from .views import member as views
 
 urlpatterns = [
     path("", views.member_otp_index, name="member_otp_index"),

@@ -1,7 +1,8 @@
-"""The ticket's own rules: filing, replying, notes and status, each in one transaction.
+"""The ticket's own rules: filing, replying, notes, status, assignee and criticality, each in
+one transaction.
 
-Customer views, staff views and bulk actions all go through these three functions, so that a
-ticket changes the same way wherever the change is made. Each writes a Wagtail log entry and
+The support page, the staff screens and the bulk actions all go through these functions, so that
+a ticket changes the same way wherever the change is made. Each writes a Wagtail log entry and
 leaves its e-mails to ``notifications``, which sends them only once the transaction commits.
 
 Status rules
@@ -15,8 +16,10 @@ Status rules
   (``TicketClosed``); the customer files a new ticket instead. Staff may still write on it.
 * Internal notes change nothing the customer sees (not even the last activity) and notify
   nobody.
-* ``set_status``: staff (``avsoft_support.change_ticket``) may set any status; the customer who
-  filed the ticket may only close it; anyone else gets ``PermissionDenied``.
+* ``set_status``: staff (who may change tickets, permissions.can_change_tickets) may set any
+  status; the customer who filed the ticket may only close it; anyone else gets
+  ``PermissionDenied``.
+* ``assign`` and ``set_criticality`` are the staff's; they notify nobody.
 """
 
 import hashlib
@@ -28,19 +31,29 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from . import client_status, notifications
-from .log_actions import (
+from . import notifications
+from .audit import (
     CLIENT_VERIFY,
+    TICKET_ASSIGN,
     TICKET_CREATE,
+    TICKET_CRITICALITY,
     TICKET_NOTE,
     TICKET_REPLY,
     TICKET_STATUS,
     log_separately,
 )
-from .models import Attachment, ClientStatus, Message, Ticket, TicketStatus
+from .clients import status as client_status
+from .models import (
+    Attachment,
+    ClientStatus,
+    Criticality,
+    Message,
+    Ticket,
+    TicketStatus,
+    user_display_name,
+)
+from .permissions import can_change_tickets
 from .sla import first_response_due
-
-STAFF_PERMISSION = "avsoft_support.change_ticket"
 
 
 class TicketClosed(Exception):
@@ -114,6 +127,8 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
         with transaction.atomic():
             number = (data.get("invoice_number") or "").strip()
             matched = None
+            if profile.pk is None:
+                profile.save()  # the member's first ticket: the desk now knows them
             if number and not profile.invoice_number:
                 matched = client_status.apply_invoice_number(profile, number, by=author)
             now = timezone.now()
@@ -229,16 +244,12 @@ def add_message(ticket, author, body, files=(), *, from_staff=False, internal=Fa
     return message
 
 
-def is_staff_actor(user):
-    return bool(user and user.is_authenticated and user.has_perm(STAFF_PERMISSION))
-
-
 def set_status(ticket, status, by, *, notify=True):
     """Change the status; returns whether it changed. ``notify=False``: the customer learns it
     from another mail (a staff reply sent in the same step states the status)."""
     status = TicketStatus(status)
     customer_closing = by is not None and by.pk == ticket.author_id and status == TicketStatus.CLOSED
-    if not (is_staff_actor(by) or customer_closing):
+    if not (can_change_tickets(by) or customer_closing):
         raise PermissionDenied("Customers may only close their own tickets.")
     old = ticket.status
     if old == status:
@@ -255,4 +266,33 @@ def set_status(ticket, status, by, *, notify=True):
         _log_status(ticket, old, status, by)
         if notify and (by is None or by.pk != ticket.author_id):
             notifications.status_changed(ticket, old, status)
+    return True
+
+
+def _person(user):
+    return {"id": user.pk, "name": user_display_name(user)} if user else None
+
+
+def assign(ticket, assignee, by):
+    """Assign (or, with None, unassign) a ticket; returns whether anything changed."""
+    if ticket.assignee_id == (assignee.pk if assignee else None):
+        return False
+    old = ticket.assignee if ticket.assignee_id else None
+    with transaction.atomic():
+        ticket.assignee = assignee
+        ticket.save(update_fields=["assignee"])
+        log_separately(ticket, TICKET_ASSIGN, by, {"old": _person(old), "new": _person(assignee)})
+    return True
+
+
+def set_criticality(ticket, criticality, by):
+    """Change how urgent the ticket is; returns whether it changed."""
+    criticality = int(criticality)
+    if criticality not in Criticality.values or criticality == ticket.criticality:
+        return False
+    old = ticket.criticality
+    with transaction.atomic():
+        ticket.criticality = criticality
+        ticket.save(update_fields=["criticality"])
+        log_separately(ticket, TICKET_CRITICALITY, by, {"old": old, "new": criticality})
     return True

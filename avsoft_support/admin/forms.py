@@ -1,34 +1,27 @@
-"""Forms of the staff side (Wagtail admin): reply, ticket controls, verification, CSV import."""
+"""Forms of the staff side (Wagtail admin): reply, ticket controls, verification, client
+accounts and their CSV import."""
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from wagtail.admin.forms import WagtailAdminModelForm
 
-from ..models import CannedReply, ClientAccount, Criticality, TicketStatus
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input, each checked by FileField's own validation."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single_clean = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single_clean(item, initial) for item in data if item]
-        if data:
-            return [single_clean(data, initial)]
-        return []
+from ..forms.fields import AttachmentsMixin, MultipleFileField
+from ..models import (
+    CannedReply,
+    ClientAccount,
+    ClientInvoiceNumber,
+    Criticality,
+    TicketStatus,
+    normalize_invoice_number,
+    user_display_name,
+)
+from ..validators import email_lines, validate_email_lines
 
 
-class StaffReplyForm(forms.Form):
+class StaffReplyForm(AttachmentsMixin, forms.Form):
+    attachments_field = "files"
+
     REPLY = "reply"
     NOTE = "note"
 
@@ -60,34 +53,13 @@ class StaffReplyForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, max_size=300 * 1024, max_files=5, **kwargs):
+    def __init__(self, *args, support_settings, **kwargs):
         super().__init__(*args, **kwargs)
-        self.max_size = max_size
-        self.max_files = max_files
-        self.fields["files"].help_text = ngettext(
-            "Up to %(count)s file, each at most %(size)s.",
-            "Up to %(count)s files, each at most %(size)s.",
-            max_files,
-        ) % {"count": max_files, "size": filesizeformat(max_size)}
+        # The same limits and messages as the customer's forms: the site's Support settings.
+        self._setup_attachments(support_settings)
 
     def clean_files(self):
-        files = self.cleaned_data.get("files") or []
-        if len(files) > self.max_files:
-            raise forms.ValidationError(
-                ngettext(
-                    "Attach at most %(count)s file.",
-                    "Attach at most %(count)s files.",
-                    self.max_files,
-                )
-                % {"count": self.max_files}
-            )
-        too_big = [f.name for f in files if f.size > self.max_size]
-        if too_big:
-            raise forms.ValidationError(
-                _("Each file may be at most %(size)s; too large: %(names)s.")
-                % {"size": filesizeformat(self.max_size), "names": ", ".join(too_big)}
-            )
-        return files
+        return self.clean_attached_files()
 
     @property
     def is_internal(self):
@@ -106,9 +78,7 @@ class TicketControlsForm(forms.Form):
     def __init__(self, *args, assignees, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignees
-        self.fields["assignee"].label_from_instance = lambda user: (
-            (user.get_full_name() or "").strip() or user.get_username()
-        )
+        self.fields["assignee"].label_from_instance = user_display_name
 
 
 class VerifyMemberForm(forms.Form):
@@ -162,4 +132,44 @@ class ClientImportForm(forms.Form):
                 self.add_error("file", _("Save the file as UTF-8 text."))
         elif not cleaned_data.get("content") and not self.has_error("file"):
             self.add_error("file", _("Choose a CSV file."))
+        return cleaned_data
+
+
+class ClientAccountForm(WagtailAdminModelForm):
+    """Invoice numbers are unique as people mean them (case, spaces and dashes do not count)."""
+
+    def clean_contact_emails(self):
+        value = self.cleaned_data.get("contact_emails", "")
+        validate_email_lines(value)
+        return "\n".join(email_lines(value))
+
+    def clean(self):
+        cleaned_data = super().clean()
+        formset = self.formsets.get("invoice_numbers")
+        if formset is None or not formset.is_valid():
+            return cleaned_data
+        seen = {}
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or not data.get("number"):
+                continue
+            normalized = normalize_invoice_number(data["number"])
+            if not normalized:
+                form.add_error("number", _("Enter the number's letters or digits."))
+            elif normalized in seen:
+                form.add_error("number", _("This number is already in the list above."))
+            else:
+                seen[normalized] = form
+        if seen:
+            taken = ClientInvoiceNumber.objects.filter(normalized__in=seen).select_related(
+                "account"
+            )
+            if self.instance.pk:
+                taken = taken.exclude(account_id=self.instance.pk)
+            for number in taken:
+                seen[number.normalized].add_error(
+                    "number",
+                    _("This number already belongs to %(company)s.")
+                    % {"company": number.account.company},
+                )
         return cleaned_data

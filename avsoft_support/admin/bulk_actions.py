@@ -1,22 +1,22 @@
 """Bulk actions on the triage list: assign to me, set status, close.
 
 Each ticket is changed through the same functions as on the ticket screen, so every change is
-logged and the customer is told about status changes (conversation.set_status).
+logged and the customer is told about status changes (tickets.set_status).
 """
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
-from . import conversation, triage
-from .forms.staff import BulkStatusForm
-from .models import Ticket, TicketStatus
+from .. import tickets, triage
+from ..models import Ticket, TicketStatus
+from .forms import BulkStatusForm
 
 
 def _set_status(ticket, status, user):
     if ticket.status == status:
         return False
-    conversation.set_status(ticket, status, user)  # logs each change with a uuid of its own
+    tickets.set_status(ticket, status, user)  # logs each change with a uuid of its own
     return True
 
 
@@ -61,7 +61,7 @@ class AssignToMeBulkAction(TicketBulkAction):
 
     @classmethod
     def execute_action(cls, objects, user=None, **kwargs):
-        changed = sum(1 for ticket in objects if triage.assign(ticket, user, user))
+        changed = sum(1 for ticket in objects if tickets.assign(ticket, user, user))
         return changed, 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):

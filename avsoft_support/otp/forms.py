@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import otp
+from . import devices
 
 
 def _throttled_message(seconds):
@@ -65,11 +65,11 @@ class CodeForm(forms.Form):
     def clean_code(self):
         code = self.cleaned_data["code"]
         if self.fixed_device is not None:
-            self.code_check = otp.check_device_code(self.fixed_device, code)
-        elif not self.allow_backup_codes and not otp.normalise_code(code).isdigit():
-            self.code_check = otp.CodeCheck()
+            self.code_check = devices.check_device_code(self.fixed_device, code)
+        elif not self.allow_backup_codes and not devices.normalise_code(code).isdigit():
+            self.code_check = devices.CodeCheck()
         else:
-            self.code_check = otp.check_code(self.user, code)
+            self.code_check = devices.check_code(self.user, code)
         if self.code_check.throttled:
             raise forms.ValidationError(
                 _throttled_message(self.code_check.wait_seconds), code="throttled"

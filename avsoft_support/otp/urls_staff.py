@@ -1,4 +1,5 @@
-"""Admin-side second-factor routes, included under the Wagtail admin by `register_admin_urls`.
+"""Admin-side second-factor routes, included under the Wagtail admin by `register_admin_urls`
+(wagtail_hooks.py).
 
 Wagtail wraps them in its admin-access check; StaffOTPMiddleware lets unverified users reach
 only `verify` and `enrol`.
@@ -6,7 +7,7 @@ only `verify` and `enrol`.
 
 from django.urls import path
 
-from .views import otp as views
+from .views import staff as views
 
 app_name = "avsoft_support_otp"
 

@@ -1,0 +1,124 @@
+"""Filters of the admin listings: tickets (the triage list), client accounts, members."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.widgets import BooleanRadioSelect
+
+from ..models import (
+    ClientAccount,
+    ClientStatus,
+    Criticality,
+    MemberProfile,
+    Product,
+    Ticket,
+    TicketStatus,
+)
+from ..triage import overdue_q
+
+
+class TicketFilterSet(WagtailFilterSet):
+    DEFAULT = ""
+    OPEN = "open"
+    ALL = "all"
+
+    # The default is a choice of its own (an empty value), so that the search box, which sends
+    # the whole filter form, can tell it from "open" chosen on purpose.
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        method="filter_status",
+        choices=[
+            (DEFAULT, _("Open tickets; all statuses when searching")),
+            (OPEN, _("Open (new, in progress, waiting)")),
+            *TicketStatus.choices,
+            (ALL, _("All")),
+        ],
+        empty_label=None,
+        initial=DEFAULT,
+        widget=forms.RadioSelect,
+    )
+    client_status = django_filters.ChoiceFilter(
+        label=_("Client status"),
+        choices=ClientStatus.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+    criticality = django_filters.ChoiceFilter(
+        label=_("Criticality"),
+        choices=Criticality.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+    product = django_filters.ModelChoiceFilter(
+        label=_("Product"), queryset=Product.objects.all(), empty_label=_("All")
+    )
+    assignee = django_filters.ChoiceFilter(
+        label=_("Assignee"),
+        method="filter_assignee",
+        choices=[("me", _("Me")), ("unassigned", _("Unassigned"))],
+        empty_label=_("Anyone"),
+        widget=forms.RadioSelect,
+    )
+    created = django_filters.DateFromToRangeFilter(
+        label=_("Created"), field_name="created_at", widget=DateRangePickerWidget
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("First response overdue"), method="filter_overdue", widget=BooleanRadioSelect
+    )
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status") and not self.searching:
+            queryset = queryset.filter(status__in=TicketStatus.open_values())
+        return queryset
+
+    @property
+    def searching(self):
+        return bool((self.data.get("q") or "").strip())
+
+    def filter_status(self, queryset, name, value):
+        if value == self.OPEN:
+            return queryset.filter(status__in=TicketStatus.open_values())
+        if value == self.ALL:
+            return queryset
+        return queryset.filter(status=value)
+
+    def filter_assignee(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assignee_id=self.request.user.pk)
+        if value == "unassigned":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        if value is True:
+            return queryset.filter(overdue_q())
+        if value is False:
+            return queryset.exclude(overdue_q())
+        return queryset
+
+
+class ClientAccountFilterSet(WagtailFilterSet):
+    active = django_filters.BooleanFilter(label=_("Active"), widget=BooleanRadioSelect)
+
+    class Meta:
+        model = ClientAccount
+        fields = []
+
+
+class MemberFilterSet(WagtailFilterSet):
+    client_status = django_filters.ChoiceFilter(
+        label=_("Client status"),
+        choices=ClientStatus.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = MemberProfile
+        fields = []

@@ -1,0 +1,39 @@
+"""The support desk's action codes in Wagtail's audit log, and the one way we write an entry.
+
+Who writes what:
+
+* tickets.py: ticket.create, ticket.reply (customer or staff), ticket.note, ticket.status,
+  ticket.assign, ticket.criticality;
+* clients/status.py: client.verify (by staff, or marked automatic when a number matches an
+  account), client.unverify;
+* clients/csv_import.py: client.import;
+* otp/views/staff.py: otp.reset, on the user whose devices a superuser removed.
+
+Labels and readable messages for the history views are in admin/log_actions.py.
+"""
+
+import uuid
+
+from wagtail.log_actions import log
+
+TICKET_CREATE = "avsoft_support.ticket.create"
+TICKET_REPLY = "avsoft_support.ticket.reply"
+TICKET_NOTE = "avsoft_support.ticket.note"
+TICKET_STATUS = "avsoft_support.ticket.status"
+TICKET_ASSIGN = "avsoft_support.ticket.assign"
+TICKET_CRITICALITY = "avsoft_support.ticket.criticality"
+CLIENT_VERIFY = "avsoft_support.client.verify"
+CLIENT_UNVERIFY = "avsoft_support.client.unverify"
+CLIENT_IMPORT = "avsoft_support.client.import"
+OTP_RESET = "avsoft_support.otp.reset"
+
+
+def log_separately(instance, action, user, data=None):
+    """Log with an entry of its own.
+
+    Wagtail runs each admin request in one LogContext, and its history views show only the
+    latest entry per (uuid, action), across all objects. Entries of the same action in one
+    request (two status changes of one ticket, a bulk action, a verification logged on the
+    account and on each ticket) would hide each other, so each gets its own uuid.
+    """
+    return log(instance, action, user=user, uuid=uuid.uuid4(), data=data)

@@ -1,0 +1,43 @@
+"""The one way the support desk renders and sends a mail.
+
+Every mail is a template family under ``avsoft_support/emails/``: ``<name>_subject.txt``,
+``<name>_message.txt`` and ``<name>_message.html``, so a site restyles a mail by overriding
+its templates. The sender is ``AVSOFT_SUPPORT_FROM_EMAIL``, else ``DEFAULT_FROM_EMAIL``.
+"""
+
+from contextlib import nullcontext
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .conf import app_settings
+
+TEMPLATE_PREFIX = "avsoft_support/emails/"
+
+
+def from_email():
+    return app_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
+
+
+def render_mail(name, recipients, context, *, language=None):
+    """The mail ``name`` for ``recipients``, rendered in ``language`` (default: the active one)."""
+    prefix = f"{TEMPLATE_PREFIX}{name}"
+    with translation.override(language) if language else nullcontext():
+        # A subject is one line, whatever the template's line breaks.
+        subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
+        text = render_to_string(f"{prefix}_message.txt", context)
+        html = render_to_string(f"{prefix}_message.html", context)
+    mail = EmailMultiAlternatives(subject, text, from_email(), list(recipients))
+    mail.attach_alternative(html, "text/html")
+    return mail
+
+
+def send_mail(name, recipients, context, *, language=None):
+    """Render and send; returns how many mails went out (0 when there is nobody to send to)."""
+    recipients = [address for address in recipients if address]
+    if not recipients:
+        return 0
+    return render_mail(name, recipients, context, language=language).send()
+

@@ -1,0 +1,363 @@
+"""The support page: a mixin with the behaviour and a concrete page, as Wagtail's form builder does.
+
+``SupportPageMixin`` serves the customer's ticket pages as routes (RoutablePageMixin). Each step
+of a route is a method, so a site's own page type changes one step without copying the rest::
+
+    class MySupportPage(SupportPageMixin, MyBasePage):
+        content_panels = MyBasePage.content_panels + SupportPageMixin.content_panels_support
+
+        def file_ticket(self, request, form, profile):
+            ticket = super().file_ticket(request, form, profile)
+            crm.notify(ticket)
+            return ticket
+
+Routes (names for ``reverse_subpage`` / ``{% routablepageurl %}``) and the steps they call:
+
+    ""                 index   ``render_visitor_index`` or ``render_ticket_list``
+                               (``get_member_tickets``)
+    "new/"             new     ``get_ticket_form`` (``get_ticket_form_class``), ``file_ticket``,
+                               ``ticket_filed``, ``render_ticket_form``
+    "<number>/"        ticket  ``get_member_ticket``, ``get_reply_form``, ``render_ticket``
+    "<number>/reply/"  reply   ``get_reply_form``, ``add_reply``
+    "<number>/close/"  close   ``render_close_confirmation``, ``close_ticket``
+
+A ticket that is not the member's (or does not exist) answers ``render_ticket_not_found``: the
+same 404 either way, to visitors with the way to log in.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.contrib.routable_page.models import path, re_path
+from wagtail.models import Page
+
+from . import tickets
+from .conf import app_settings
+from .csp import customer_csp
+from .forms.tickets import ReplyForm, TicketForm
+from .models import MemberProfile, SupportSettings, Ticket, TicketStatus
+from .models.pages import TICKET_NUMBER, SupportPageBase
+from .views.account import login_url
+
+THANKS_SESSION_KEY = "avsoft_support_thanks"
+LIST_FILTERS = ("all", "open", "closed")
+
+
+def _private(response):
+    # A member's pages are theirs alone: no shared cache may keep them.
+    add_never_cache_headers(response)
+    return response
+
+
+class SupportPageMixin(SupportPageBase):
+    """A support page's routes, each step an overridable method."""
+
+    ticket_form_class = TicketForm
+    reply_form_class = ReplyForm
+    # Templates of the routes; a subclass may point them elsewhere.
+    ticket_form_template = "avsoft_support/tickets/new.html"
+    ticket_detail_template = "avsoft_support/tickets/detail.html"
+    ticket_not_found_template = "avsoft_support/tickets/not_found.html"
+    ticket_close_template = "avsoft_support/tickets/close.html"
+    tickets_per_page = 20
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request, view=None, args=None, kwargs=None):
+        # Every route of the page is a customer page: it sends our Content-Security-Policy.
+        parent_serve = super().serve
+        return customer_csp(lambda req: parent_serve(req, view, args, kwargs))(request)
+
+    # Shared ------------------------------------------------------------------------------
+
+    def get_support_context(self, request, **extra):
+        """What every route's template gets besides the page itself."""
+        return {
+            "support_page": self,
+            "index_url": self.route_url("index", request),
+            "new_ticket_url": self.route_url("new", request),
+            "registration_open": app_settings.REGISTRATION_OPEN,
+            **extra,
+        }
+
+    def render_route(self, request, template=None, status=200, **context):
+        response = self.render(
+            request,
+            template=template,
+            context_overrides=self.get_support_context(request, **context),
+        )
+        response.status_code = status
+        return response
+
+    def members_only(self, request):
+        """Mark a page that only its member may see: logging out from it goes to the support
+        page, not back here to a 404 (the corner widget reads this)."""
+        request.avsoft_support_logout_next = self.route_url("index", request)
+
+    def get_site_settings(self, request):
+        return SupportSettings.for_request(request)
+
+    def get_profile(self, request):
+        return MemberProfile.objects.for_user(request.user)
+
+    # Index: intro, filing rules and the member's ticket list ---------------------------------
+
+    @path("", name="index")
+    def index_route(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.render_visitor_index(request)
+        return self.render_ticket_list(request)
+
+    def render_visitor_index(self, request):
+        return self.render_route(request, login_url=login_url(request.get_full_path()))
+
+    def get_member_tickets(self, request):
+        """The member's own tickets: the only ones these pages may ever show them."""
+        return Ticket.objects.for_member(request.user)
+
+    def render_ticket_list(self, request):
+        show = request.GET.get("show", "all")
+        if show not in LIST_FILTERS:
+            show = "all"
+        mine = self.get_member_tickets(request)
+        counts = mine.member_counts()
+        listed = {"open": mine.open(), "closed": mine.closed()}.get(show, mine)
+        paginator = Paginator(listed.member_list(), self.tickets_per_page)
+        # The counts above already know the total: no second COUNT query.
+        paginator.count = counts[show]
+        tickets_page = paginator.get_page(request.GET.get("page"))
+        page_url = self.get_url(request) or ""
+        ticket_list = list(tickets_page.object_list)
+        for ticket in ticket_list:
+            ticket.customer_url = page_url + self.reverse_subpage(
+                "ticket", kwargs={"number": ticket.number}
+            )
+        filters = [
+            {"value": value, "label": label, "count": counts[value], "current": value == show}
+            for value, label in (
+                ("all", _("All")),
+                ("open", _("Open")),
+                ("closed", _("Resolved and closed")),
+            )
+        ]
+        return _private(
+            self.render_route(
+                request,
+                tickets_page=tickets_page,
+                tickets=ticket_list,
+                show=show,
+                filters=filters,
+                counts=counts,
+            )
+        )
+
+    # New ticket ----------------------------------------------------------------------------
+
+    @path("new/", name="new")
+    def new_ticket_route(self, request):
+        if not request.user.is_authenticated:
+            url = login_url(request.get_full_path())
+            return HttpResponseRedirect(url or self.route_url("index", request))
+        self.members_only(request)
+        profile = self.get_profile(request)
+        if request.method == "POST":
+            form = self.get_ticket_form(request, profile, request.POST, request.FILES)
+            if form.is_valid():
+                return self.ticket_filed(request, self.file_ticket(request, form, profile))
+        else:
+            form = self.get_ticket_form(request, profile)
+        return _private(self.render_ticket_form(request, form, profile))
+
+    def get_ticket_form_class(self):
+        return self.ticket_form_class
+
+    def get_ticket_form(self, request, profile, data=None, files=None):
+        return self.get_ticket_form_class()(
+            data,
+            files,
+            page=self,
+            profile=profile,
+            support_settings=self.get_site_settings(request),
+        )
+
+    def file_ticket(self, request, form, profile):
+        """Store the ticket, its first message and its files; returns the ticket."""
+        return tickets.create_ticket(
+            author=request.user,
+            profile=profile,
+            data=form.cleaned_data,
+            files=form.cleaned_data["attachments"],
+            support_settings=self.get_site_settings(request),
+            support_page=self,
+        )
+
+    def ticket_filed(self, request, ticket):
+        """The answer to a filed ticket: its page, once with the thank-you text."""
+        request.session[THANKS_SESSION_KEY] = ticket.number
+        return HttpResponseRedirect(self.ticket_url(ticket, request))
+
+    def render_ticket_form(self, request, form, profile):
+        return self.render_route(
+            request, template=self.ticket_form_template, form=form, profile=profile
+        )
+
+    # One ticket ----------------------------------------------------------------------------
+
+    def get_member_ticket(self, request, number):
+        """The member's own ticket with this number, or None."""
+        return self.get_member_tickets(request).select_related("product").filter(number=number).first()
+
+    def render_ticket_not_found(self, request, number):
+        """The 404 for a ticket that is not the asker's (or does not exist): the same answer
+        either way, in the site's look; a visitor also gets the way in, back to the ticket."""
+        next_url = self.route_url("ticket", request, number=number)
+        login = None if request.user.is_authenticated else login_url(next_url)
+        return _private(
+            self.render_route(
+                request, template=self.ticket_not_found_template, status=404, login_url=login
+            )
+        )
+
+    def get_reply_form(self, request, data=None, files=None):
+        return self.reply_form_class(
+            data, files, support_settings=self.get_site_settings(request), page=self
+        )
+
+    def render_ticket(self, request, ticket, reply_form, status=200, show_thanks=None):
+        self.members_only(request)
+        if show_thanks is None:
+            show_thanks = request.session.get(THANKS_SESSION_KEY) == ticket.number
+            if show_thanks:
+                del request.session[THANKS_SESSION_KEY]
+        conversation = list(ticket.messages.public().conversation()) if ticket.pk else []
+        return _private(
+            self.render_route(
+                request,
+                template=self.ticket_detail_template,
+                status=status,
+                ticket=ticket,
+                conversation=conversation,
+                reply_form=reply_form,
+                can_reply=ticket.status != TicketStatus.CLOSED,
+                reply_url=self.route_url("reply", request, number=ticket.number),
+                close_url=self.route_url("close", request, number=ticket.number),
+                ticket_url=self.ticket_url(ticket, request),
+                show_thanks=show_thanks,
+            )
+        )
+
+    @re_path(rf"^{TICKET_NUMBER}/$", name="ticket")
+    def ticket_route(self, request, number):
+        ticket = self.get_member_ticket(request, number)
+        if ticket is None:
+            return self.render_ticket_not_found(request, number)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        response = self.render_ticket(request, ticket, self.get_reply_form(request))
+        # The member has now seen every reply so far: the "new reply" marker goes.
+        Ticket.objects.filter(pk=ticket.pk).update(customer_last_seen_at=timezone.now())
+        return response
+
+    @re_path(rf"^{TICKET_NUMBER}/reply/$", name="reply")
+    def reply_route(self, request, number):
+        ticket = self.get_member_ticket(request, number)
+        if ticket is None:
+            return self.render_ticket_not_found(request, number)
+        if request.method != "POST":
+            # Someone who followed a login link back here: the ticket and its reply form.
+            return HttpResponseRedirect(self.ticket_url(ticket, request))
+        if ticket.status == TicketStatus.CLOSED:
+            messages.error(request, _("This ticket is closed. Please create a new ticket instead."))
+            return HttpResponseRedirect(self.ticket_url(ticket, request))
+        form = self.get_reply_form(request, request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_ticket(request, ticket, form)
+        reopened = ticket.status in (TicketStatus.RESOLVED, TicketStatus.WAITING)
+        self.add_reply(request, ticket, form)
+        if reopened:
+            messages.success(
+                request, _("Thank you. Your reply has been sent and the ticket is open again.")
+            )
+        else:
+            messages.success(request, _("Thank you. Your reply has been sent."))
+        return HttpResponseRedirect(self.ticket_url(ticket, request) + "#conversation-end")
+
+    def add_reply(self, request, ticket, form):
+        return tickets.add_message(
+            ticket, request.user, form.cleaned_data["body"], form.cleaned_data["attachments"]
+        )
+
+    @re_path(rf"^{TICKET_NUMBER}/close/$", name="close")
+    def close_route(self, request, number):
+        ticket = self.get_member_ticket(request, number)
+        if ticket is None:
+            return self.render_ticket_not_found(request, number)
+        if ticket.status == TicketStatus.CLOSED:
+            return HttpResponseRedirect(self.ticket_url(ticket, request))
+        if request.method != "POST":
+            # Closing cannot be undone: the button on the ticket leads here to confirm it.
+            return self.render_close_confirmation(request, ticket)
+        if self.close_ticket(request, ticket):
+            messages.success(request, _("The ticket has been closed. Thank you."))
+        return HttpResponseRedirect(self.ticket_url(ticket, request))
+
+    def render_close_confirmation(self, request, ticket):
+        self.members_only(request)
+        return _private(
+            self.render_route(
+                request,
+                template=self.ticket_close_template,
+                ticket=ticket,
+                close_url=self.route_url("close", request, number=ticket.number),
+                ticket_url=self.ticket_url(ticket, request),
+            )
+        )
+
+    def close_ticket(self, request, ticket):
+        """The member closes their ticket; returns whether it changed."""
+        return tickets.set_status(ticket, TicketStatus.CLOSED, request.user)
+
+    # Preview: editors see the form and the thank-you text they edit, not only the intro -----
+
+    @property
+    def preview_modes(self):
+        return [
+            ("", gettext_lazy("Support page")),
+            ("form", gettext_lazy("New ticket form")),
+            ("thanks", gettext_lazy("Ticket page with the thank-you text")),
+        ]
+
+    def serve_preview(self, request, mode_name):
+        if mode_name == "form":
+            # The form as a member with no invoice number on file sees it; nothing is stored.
+            profile = MemberProfile(user=request.user)
+            return self.render_ticket_form(request, self.get_ticket_form(request, profile), profile)
+        if mode_name == "thanks":
+            # A ticket page just after filing: an example ticket, unsaved.
+            now = timezone.now()
+            ticket = Ticket(
+                number=f"{now.year}-00001",
+                subject=_("Example ticket"),
+                author=request.user,
+                created_at=now,
+                last_activity_at=now,
+            )
+            return self.render_ticket(
+                request, ticket, self.get_reply_form(request), show_thanks=True
+            )
+        return super().serve_preview(request, mode_name)
+
+
+class SupportPage(SupportPageMixin, Page):
+    template = "avsoft_support/pages/support_page.html"
+    content_panels = Page.content_panels + SupportPageMixin.content_panels_support
+    subpage_types = []
+
+    class Meta:
+        verbose_name = gettext_lazy("support page")
+        verbose_name_plural = gettext_lazy("support pages")
