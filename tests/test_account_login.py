@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from avsoft_support.models import MemberProfile
-from tests.conftest import PASSWORD
+from tests.utils import PASSWORD
 
 User = get_user_model()
 LOGIN = reverse("avsoft_support:login")

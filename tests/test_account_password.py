@@ -5,7 +5,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import reverse
 
-from tests.conftest import PASSWORD, link_in_mail
+from tests.utils import PASSWORD, link_in_mail
 
 RESET = reverse("avsoft_support:password_reset")
 RESET_DONE = reverse("avsoft_support:password_reset_done")

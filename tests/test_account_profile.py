@@ -12,7 +12,7 @@ from avsoft_support.models import (
     MemberProfile,
     SupportPage,
 )
-from tests.conftest import PASSWORD, link_in_mail
+from tests.utils import PASSWORD, link_in_mail
 
 User = get_user_model()
 PROFILE = reverse("avsoft_support:profile")

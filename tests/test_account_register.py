@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from avsoft_support.models import MemberProfile
 from avsoft_support.views.account import CONFIRM_SALT
-from tests.conftest import PASSWORD, link_in_mail
+from tests.utils import PASSWORD, link_in_mail
 
 User = get_user_model()
 REGISTER = reverse("avsoft_support:register")

@@ -4,7 +4,7 @@ from django.core import mail
 from wagtail.models import ModelLogEntry
 
 from avsoft_support.models import TicketStatus
-from tests.conftest import otp_login
+from tests.utils import otp_login
 
 LIST_URL = "/admin/support/tickets/"
 

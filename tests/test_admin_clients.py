@@ -11,7 +11,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from avsoft_support.clients import status as client_status
 from avsoft_support.models import ClientAccount, ClientInvoiceNumber, ClientStatus, MemberProfile
-from tests.conftest import otp_login
+from tests.utils import otp_login
 
 LIST_URL = "/admin/support/clients/"
 IMPORT_URL = "/admin/support/clients/import/"

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from avsoft_support.models import TicketStatus
-from tests.conftest import otp_login
+from tests.utils import otp_login
 
 
 def test_the_panel_counts_new_tickets_by_client_status_overdue_and_mine(

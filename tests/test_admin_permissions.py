@@ -8,8 +8,8 @@ from wagtail.models import GroupPagePermission, Page
 from wagtail.test.utils.form_data import nested_form_data, rich_text
 
 from avsoft_support.models import Product, SupportPage
-from tests.conftest import otp_login
 from tests.test_admin_triage import menu_labels
+from tests.utils import otp_login
 
 SUPPORT_URLS = [
     "/admin/support/tickets/",

@@ -23,7 +23,7 @@ from avsoft_support.models import (
     Message,
     TicketStatus,
 )
-from tests.conftest import otp_login
+from tests.utils import otp_login
 
 
 def edit_url(ticket):

@@ -372,7 +372,7 @@ def test_the_menu_badge_counts_new_overdue_and_mine(
 
 
 def test_no_add_or_copy_for_tickets(verified_staff_client, client, make_staff, make_admin_ticket):
-    from tests.conftest import otp_login
+    from tests.utils import otp_login
 
     ticket = make_admin_ticket()
     html = verified_staff_client.get(LIST_URL).content.decode()

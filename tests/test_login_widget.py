@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from avsoft_support.models import SupportPage
-from tests.conftest import PASSWORD
+from tests.utils import PASSWORD
 
 LOGIN = reverse("avsoft_support:login")
 

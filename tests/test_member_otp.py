@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from avsoft_support.otp import devices
 from avsoft_support.otp import session as otp_session
-from tests.conftest import PASSWORD, otp_login, totp_token
+from tests.utils import PASSWORD, otp_login, totp_token
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from avsoft_support import notifications, tickets
 from avsoft_support.models import SupportPage, SupportSettings, Ticket, TicketStatus
-from tests.conftest import ticket_form_data
+from tests.utils import ticket_form_data
 
 SUPPORT = ["support@example.com", "duty@example.com"]
 

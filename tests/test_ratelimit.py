@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from avsoft_support.ratelimit import RateLimit, retry_after, too_many_attempts_message
-from tests.conftest import PASSWORD
+from tests.utils import PASSWORD
 
 User = get_user_model()
 LOGIN = reverse("avsoft_support:login")

@@ -22,7 +22,7 @@ from wagtail.snippets.models import get_snippet_models
 from avsoft_support.audit import OTP_RESET
 from avsoft_support.checks import check_staff_otp
 from avsoft_support.otp import devices
-from tests.conftest import PASSWORD, otp_login, totp_token
+from tests.utils import PASSWORD, otp_login, totp_token
 
 VERIFY = "avsoft_support_otp:verify"
 ENROL = "avsoft_support_otp:enrol"

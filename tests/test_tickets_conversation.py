@@ -10,7 +10,7 @@ from wagtail.models import ModelLogEntry
 
 from avsoft_support import tickets
 from avsoft_support.models import Attachment, Message, Ticket, TicketStatus
-from tests.conftest import stored_attachment_files
+from tests.utils import stored_attachment_files
 
 LIMIT = 300 * 1024
 

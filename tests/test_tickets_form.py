@@ -19,7 +19,7 @@ from avsoft_support.models import (
     Product,
     Ticket,
 )
-from tests.conftest import stored_attachment_files, ticket_form_data
+from tests.utils import stored_attachment_files, ticket_form_data
 
 NEW = "/support/new/"
 LIMIT = 300 * 1024

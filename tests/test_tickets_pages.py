@@ -161,7 +161,7 @@ def test_a_member_gets_the_same_404_page_for_someone_elses_ticket_and_a_missing_
 def test_a_visitor_whose_session_ended_logs_in_back_to_the_ticket(client, member, make_ticket, support_page):
     """Their "Send reply" arrives without a session: the login link leads to the ticket page,
     not to the reply address (a GET there would have nothing to show)."""
-    from tests.conftest import PASSWORD
+    from tests.utils import PASSWORD
 
     ticket = make_ticket(member)
     response = client.post(f"/support/{ticket.number}/reply/", {"body": "Still broken"})
@@ -224,7 +224,7 @@ def test_ticket_page_shows_every_fact_and_safe_markdown(client, member, make_tic
 
 
 def test_editors_edit_the_texts_in_the_wagtail_admin(client, support_page, django_user_model):
-    from tests.conftest import otp_login
+    from tests.utils import otp_login
 
     editor = django_user_model.objects.create_superuser("editor", "editor@example.com", "x")
     otp_login(client, editor)
@@ -250,7 +250,7 @@ def test_editors_preview_the_ticket_form_and_the_thank_you_text(
     from wagtail.test.utils.form_data import nested_form_data, rich_text
 
     from avsoft_support.models import MemberProfile
-    from tests.conftest import otp_login
+    from tests.utils import otp_login
 
     editor = django_user_model.objects.create_superuser("editor", "editor@example.com", "x")
     otp_login(client, editor)

@@ -5,7 +5,7 @@ import re
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.utils import PASSWORD
 
 NEW_PASSWORD = "Brand-New-Staple-42"
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import PASSWORD, totp_token
+from tests.utils import PASSWORD, totp_token
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from avsoft_support.clients import status as client_status
 from avsoft_support.models import CannedReply, ClientAccount, ClientInvoiceNumber, Ticket
-from tests.conftest import PASSWORD, totp_token
+from tests.utils import PASSWORD, totp_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from avsoft_support.models import Attachment, Ticket
-from tests.conftest import PASSWORD, stored_attachment_files
+from tests.utils import PASSWORD, stored_attachment_files
 
 XSS_SUBJECT = "Crash <img src=x onerror=alert('subject')><script>alert('subject2')</script>"
 XSS_BODY = (
