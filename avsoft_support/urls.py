@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from .otp import urls_member as otp_urls_member
-from .views import account
+from .views.account import login, password, profile, registration
 from .views.attachments import attachment_download
 
 app_name = "avsoft_support"
@@ -11,33 +11,33 @@ app_name = "avsoft_support"
 urlpatterns = [
     # Ticket attachments (owner only; the name just makes the URL readable).
     path("attachments/<int:pk>/<str:name>", attachment_download, name="attachment_download"),
-    path("register/", account.RegisterView.as_view(), name="register"),
+    path("register/", registration.RegisterView.as_view(), name="register"),
     # Before confirm/<token>/: tokens always contain a colon, so they never read "resend".
-    path("confirm/resend/", account.ResendConfirmationView.as_view(), name="confirm_resend"),
-    path("confirm/sent/", account.ConfirmSentView.as_view(), name="confirm_sent"),
-    path("confirm/<str:token>/", account.confirm_email, name="confirm_email"),
-    path("login/", account.LoginView.as_view(), name="login"),
-    path("logout/", account.LogoutView.as_view(), name="logout"),
-    path("password-reset/", account.PasswordResetView.as_view(), name="password_reset"),
+    path("confirm/resend/", registration.ResendConfirmationView.as_view(), name="confirm_resend"),
+    path("confirm/sent/", registration.ConfirmSentView.as_view(), name="confirm_sent"),
+    path("confirm/<str:token>/", registration.confirm_email, name="confirm_email"),
+    path("login/", login.LoginView.as_view(), name="login"),
+    path("logout/", login.LogoutView.as_view(), name="logout"),
+    path("password-reset/", password.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/done/",
-        account.PasswordResetDoneView.as_view(),
+        password.PasswordResetDoneView.as_view(),
         name="password_reset_done",
     ),
     path(
         "password-reset/complete/",
-        account.PasswordResetCompleteView.as_view(),
+        password.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        account.PasswordResetConfirmView.as_view(),
+        password.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path("profile/", account.profile, name="profile"),
-    path("profile/email/", account.change_email, name="change_email"),
-    path("profile/invoice/", account.invoice_number, name="invoice_number"),
-    path("profile/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/email/", profile.change_email, name="change_email"),
+    path("profile/invoice/", profile.invoice_number, name="invoice_number"),
+    path("profile/password/", profile.PasswordChangeView.as_view(), name="password_change"),
     # The member's own, optional, second factor (names member_otp_*).
     path("two-factor/", include(otp_urls_member)),
 ]

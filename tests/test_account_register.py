@@ -8,7 +8,7 @@ from django.core import mail, signing
 from django.urls import reverse
 
 from avsoft_support.models import MemberProfile
-from avsoft_support.views.account import CONFIRM_SALT
+from avsoft_support.views.account.common import CONFIRM_SALT
 from tests.utils import PASSWORD, link_in_mail
 
 User = get_user_model()

@@ -1,0 +1,1 @@
+"""The member area, one module per flow: registration, login, password (recovery), profile."""
