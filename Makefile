@@ -22,6 +22,8 @@ test:
 
 lint: venv
 	$(VENV)/bin/ruff check $(ROOT)
+	$(VENV)/bin/ruff format --check $(ROOT)
+	cd $(ROOT) && $(VENV)/bin/lint-imports
 
 # Refresh the Russian catalogue after changing strings; translate, then `make messages` again.
 messages: venv
