@@ -65,7 +65,9 @@ def check_middleware(app_configs, **kwargs):
             )
         )
     gate = "avsoft_support.otp.middleware.StaffOTPMiddleware"
-    if otp in middleware and (gate not in middleware or middleware.index(gate) < middleware.index(otp)):
+    if otp in middleware and (
+        gate not in middleware or middleware.index(gate) < middleware.index(otp)
+    ):
         # Without the gate, staff reach the admin with a password alone.
         errors.append(
             checks.Error(

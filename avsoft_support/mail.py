@@ -40,4 +40,3 @@ def send_mail(name, recipients, context, *, language=None):
     if not recipients:
         return 0
     return render_mail(name, recipients, context, language=language).send()
-

@@ -85,8 +85,7 @@ def _context(ticket, message=None, **extra):
     context = {
         "ticket": ticket,
         "customer_name": member_display_name(ticket.author),
-        "site_name": (site.site_name if site else "")
-        or getattr(settings, "WAGTAIL_SITE_NAME", ""),
+        "site_name": (site.site_name if site else "") or getattr(settings, "WAGTAIL_SITE_NAME", ""),
         "ticket_url": customer_ticket_url(ticket, page),
         "admin_url": staff_ticket_url(ticket),
         **extra,

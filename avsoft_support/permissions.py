@@ -44,7 +44,9 @@ def can_work_on_tickets(user):
 
 def can_change_tickets(user):
     """Replies as support and sets any status, assignee or criticality."""
-    return bool(user and user.is_authenticated and ticket_policy().user_has_permission(user, "change"))
+    return bool(
+        user and user.is_authenticated and ticket_policy().user_has_permission(user, "change")
+    )
 
 
 def can_verify(user):

@@ -140,7 +140,8 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
                 product_other="" if product is not None else data.get("product_other", ""),
                 product_version=data.get("product_version", ""),
                 os_version=data.get("os_version", ""),
-                criticality=data.get("criticality") or Ticket._meta.get_field("criticality").default,
+                criticality=data.get("criticality")
+                or Ticket._meta.get_field("criticality").default,
                 steps_to_problem=data.get("steps_to_problem", ""),
                 steps_to_reproduce=data.get("steps_to_reproduce", ""),
                 author=author,
@@ -248,7 +249,9 @@ def set_status(ticket, status, by, *, notify=True):
     """Change the status; returns whether it changed. ``notify=False``: the customer learns it
     from another mail (a staff reply sent in the same step states the status)."""
     status = TicketStatus(status)
-    customer_closing = by is not None and by.pk == ticket.author_id and status == TicketStatus.CLOSED
+    customer_closing = (
+        by is not None and by.pk == ticket.author_id and status == TicketStatus.CLOSED
+    )
     if not (can_change_tickets(by) or customer_closing):
         raise PermissionDenied("Customers may only close their own tickets.")
     old = ticket.status

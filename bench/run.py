@@ -86,7 +86,11 @@ def main():
         rows = [
             ("member ticket list (60 tickets, page 1)", customer, page.url),
             (f"ticket page ({messages} messages)", customer, page.url + ticket.number + "/"),
-            (f"staff triage list ({customers * tickets} tickets)", staff_client, "/admin/support/tickets/"),
+            (
+                f"staff triage list ({customers * tickets} tickets)",
+                staff_client,
+                "/admin/support/tickets/",
+            ),
         ]
         print(f"\n{'page':<48} {'median ms':>10} {'max ms':>8} {'queries':>8}")
         for label, client, url in rows:

@@ -82,11 +82,15 @@ def make_staff(db):
         users = get_user_model().objects
         email = fields.pop("email", f"{username}@example.com")
         if superuser:
-            user = users.create_superuser(username=username, email=email, password=password, **fields)
+            user = users.create_superuser(
+                username=username, email=email, password=password, **fields
+            )
         else:
             user = users.create_user(username=username, email=email, password=password, **fields)
             user.user_permissions.add(
-                Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+                Permission.objects.get(
+                    content_type__app_label="wagtailadmin", codename="access_admin"
+                )
             )
         if device:
             TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)

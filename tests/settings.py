@@ -78,9 +78,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(default="sqlite://:memory:", conn_max_age=0)
-}
+DATABASES = {"default": dj_database_url.config(default="sqlite://:memory:", conn_max_age=0)}
 
 # Fast hashing in tests only.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

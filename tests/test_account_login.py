@@ -40,7 +40,9 @@ def test_login_page_has_labelled_fields_and_links(client, db):
     assert "no-cache" in response.headers["Cache-Control"]
 
 
-@pytest.mark.parametrize("identifier", ["member", "MEMBER", "member@example.com", "Member@Example.COM"])
+@pytest.mark.parametrize(
+    "identifier", ["member", "MEMBER", "member@example.com", "Member@Example.COM"]
+)
 def test_login_with_username_or_email_in_any_case(client, member, identifier):
     response = client.post(LOGIN, {"username": identifier, "password": PASSWORD})
     assert response.status_code == 302
@@ -95,12 +97,14 @@ def test_unconfirmed_account_with_a_wrong_password_reveals_nothing(client, uncon
 def test_disabled_account_is_told_so_only_with_the_right_password(client, member):
     member.is_active = False
     member.save()
-    assert b"This account is disabled" in client.post(
-        LOGIN, {"username": "member", "password": PASSWORD}
-    ).content
-    assert WRONG.encode() in client.post(
-        LOGIN, {"username": "member", "password": "Not-The-Password-1"}
-    ).content
+    assert (
+        b"This account is disabled"
+        in client.post(LOGIN, {"username": "member", "password": PASSWORD}).content
+    )
+    assert (
+        WRONG.encode()
+        in client.post(LOGIN, {"username": "member", "password": "Not-The-Password-1"}).content
+    )
     assert logged_in_as(client) is None
 
 
@@ -112,7 +116,12 @@ def test_same_site_next_is_honoured(client, member, next_url):
 
 @pytest.mark.parametrize(
     "next_url",
-    ["https://evil.example/", "//evil.example/", "http://evil.example/account/", "javascript:alert(1)"],
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "http://evil.example/account/",
+        "javascript:alert(1)",
+    ],
 )
 def test_foreign_next_is_ignored(client, member, next_url):
     response = client.post(LOGIN, {"username": "member", "password": PASSWORD, "next": next_url})
@@ -259,7 +268,11 @@ def test_customer_pages_send_the_content_security_policy(client, db, settings):
             "django.middleware.csp.ContentSecurityPolicyMiddleware",
             *settings.MIDDLEWARE,
         ]
-    for url in (LOGIN, reverse("avsoft_support:register"), reverse("avsoft_support:password_reset")):
+    for url in (
+        LOGIN,
+        reverse("avsoft_support:register"),
+        reverse("avsoft_support:password_reset"),
+    ):
         policy = client.get(url).headers["Content-Security-Policy"]
         assert "script-src 'self'" in policy
         assert "unsafe-inline" not in policy

@@ -41,7 +41,9 @@ def test_reset_end_to_end(client, member):
     assert member.check_password(PASSWORD)
 
     done = client.post(
-        set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
+        set_password_url,
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
     )
     assert b"Your password is set" in done.content
     member.refresh_from_db()

@@ -82,9 +82,12 @@ def test_confirmation_link_activates_the_account_once(client, db):
     assert again.status_code == 200
     assert b"This link has already been used" in again.content
 
-    assert client.post(
-        reverse("avsoft_support:login"), {"username": "anna", "password": PASSWORD}
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("avsoft_support:login"), {"username": "anna", "password": PASSWORD}
+        ).status_code
+        == 302
+    )
 
 
 def test_expired_confirmation_link_offers_a_new_one(client, db):

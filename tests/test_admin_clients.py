@@ -302,9 +302,7 @@ def test_an_unverified_member_is_not_matched_again_by_saving_or_importing_the_ac
     assert not profile.automatic_match_blocked
 
 
-def test_after_an_unverify_only_another_number_matches_automatically(
-    make_member, support_staff
-):
+def test_after_an_unverify_only_another_number_matches_automatically(make_member, support_staff):
     account_with_numbers("Romashka", "INV-1")
     vector = account_with_numbers("Vector", "VEC-9")
     profile = make_member(username="ivan").support_profile

@@ -167,7 +167,9 @@ def test_a_reply_with_a_status_sends_the_customer_one_mail_that_states_it(
     verified_staff_client, ticket, support_page, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        verified_staff_client.post(edit_url(ticket), reply_data(**{"reply-status_after": "resolved"}))
+        verified_staff_client.post(
+            edit_url(ticket), reply_data(**{"reply-status_after": "resolved"})
+        )
     [reply] = mail.outbox
     assert reply.to == [ticket.author.email]
     assert reply.subject.startswith("Support replied to your ticket")
@@ -181,7 +183,13 @@ def test_a_reply_with_a_status_sends_the_customer_one_mail_that_states_it(
     with django_capture_on_commit_callbacks(execute=True):
         verified_staff_client.post(
             edit_url(ticket),
-            reply_data(**{"reply-kind": "note", "reply-body": "Check the build", "reply-status_after": "in_progress"}),
+            reply_data(
+                **{
+                    "reply-kind": "note",
+                    "reply-body": "Check the build",
+                    "reply-status_after": "in_progress",
+                }
+            ),
         )
     [status_mail] = mail.outbox
     assert "Check the build" not in status_mail.body

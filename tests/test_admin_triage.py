@@ -287,7 +287,10 @@ def test_a_search_looks_at_every_status_unless_one_was_chosen(
     response = verified_staff_client.get(results, {"q": closed.number, "status": ""})
     assert listed_ids(response) == [closed.pk]
     # Open tickets chosen on purpose stay so.
-    assert listed_ids(verified_staff_client.get(LIST_URL, {"q": closed.number, "status": "open"})) == []
+    assert (
+        listed_ids(verified_staff_client.get(LIST_URL, {"q": closed.number, "status": "open"}))
+        == []
+    )
 
 
 def test_columns_show_customer_company_client_status_in_words_product_and_version(

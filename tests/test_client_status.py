@@ -31,10 +31,16 @@ def test_a_verified_member_giving_an_unknown_number_stays_current(member, site, 
 
 
 @pytest.mark.django_db
-def test_verifying_moves_the_first_response_due_time_of_waiting_tickets(member, site, django_user_model):
+def test_verifying_moves_the_first_response_due_time_of_waiting_tickets(
+    member, site, django_user_model
+):
     created = timezone.now() - timedelta(hours=1)
     ticket = Ticket.objects.create(
-        subject="s", product_version="1", os_version="x", author=member, created_at=created,
+        subject="s",
+        product_version="1",
+        os_version="x",
+        author=member,
+        created_at=created,
         sla_due_at=created + timedelta(days=2),
     )
     verify(

@@ -107,13 +107,17 @@ def test_demo_mail_files_are_readable(tmp_path):
     assert result.returncode == 0, result.stderr
     [written] = (tmp_path / "mail").iterdir()
     text = written.read_text(encoding="utf-8")
-    assert text.startswith("Subject: Подтвердите адрес\nFrom: support@demo.example\nTo: anna@example.com\n")
+    assert text.startswith(
+        "Subject: Подтвердите адрес\nFrom: support@demo.example\nTo: anna@example.com\n"
+    )
     assert "Откройте ссылку:\nhttp://127.0.0.1:8000/account/confirm/abc/\n" in text
     assert "Content-Type: multipart/alternative" in text  # the raw message follows
 
 
 def test_missing_attachment_storage_is_an_error():
-    with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}):
+    with override_settings(
+        STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    ):
         errors = check_attachment_storage(None)
     assert [e.id for e in errors] == ["avsoft_support.E001"]
 
@@ -126,7 +130,9 @@ def test_missing_attachment_storage_is_an_error():
         ("avsoft_support_attachments", "static", "stores files inside STATIC_ROOT."),
     ],
 )
-def test_attachments_in_public_storage_are_a_warning(settings, tmp_path, alias, storage_location, reason):
+def test_attachments_in_public_storage_are_a_warning(
+    settings, tmp_path, alias, storage_location, reason
+):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.STATIC_ROOT = str(tmp_path / "static")
     settings.AVSOFT_SUPPORT_ATTACHMENT_STORAGE = alias
@@ -152,7 +158,9 @@ def test_otp_middleware_missing_or_misplaced_is_an_error():
     without = [m for m in settings.MIDDLEWARE if m != "django_otp.middleware.OTPMiddleware"]
     with override_settings(MIDDLEWARE=without):
         assert [e.id for e in check_middleware(None)] == ["avsoft_support.E002"]
-    no_gate = [m for m in settings.MIDDLEWARE if m != "avsoft_support.otp.middleware.StaffOTPMiddleware"]
+    no_gate = [
+        m for m in settings.MIDDLEWARE if m != "avsoft_support.otp.middleware.StaffOTPMiddleware"
+    ]
     with override_settings(MIDDLEWARE=no_gate):
         assert [e.id for e in check_middleware(None)] == ["avsoft_support.E004"]
     misplaced = ["django_otp.middleware.OTPMiddleware", *without]

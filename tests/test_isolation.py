@@ -16,7 +16,9 @@ def world(client, make_member, make_ticket, support_page, django_user_model):
     owner = make_member(username="owner")
     other = make_member(username="intruder")
     superuser = django_user_model.objects.create_superuser("boss", "boss@example.com", "x")
-    ticket = make_ticket(owner, subject="Owner's private problem", files=[("secret.txt", b"owner data")])
+    ticket = make_ticket(
+        owner, subject="Owner's private problem", files=[("secret.txt", b"owner data")]
+    )
     make_ticket(other, subject="Intruder's own ticket")
     return {
         "ticket": ticket,
@@ -56,7 +58,10 @@ def test_isolation_matrix(client, world, actor, action):
     response = request(client, world, action)
 
     if actor == "owner":
-        assert response.status_code == {"view": 200, "reply": 302, "close": 302, "download": 200}[action]
+        assert (
+            response.status_code
+            == {"view": 200, "reply": 302, "close": 302, "download": 200}[action]
+        )
         return
     assert response.status_code == 404
     content = b"".join(response.streaming_content) if response.streaming else response.content

@@ -81,7 +81,9 @@ def test_my_tickets_leads_to_this_sites_support_page(client, site, member):
     Site.objects.create(hostname="help.other.example", port=80, root_page=home)
     home.add_child(instance=SupportPage(title="Help desk", slug="helpdesk"))
     client.force_login(member)
-    assert '<a href="/helpdesk/">My tickets</a>' in widget(client.get("/", HTTP_HOST="help.other.example"))
+    assert '<a href="/helpdesk/">My tickets</a>' in widget(
+        client.get("/", HTTP_HOST="help.other.example")
+    )
     assert '<a href="/support/">My tickets</a>' in widget(client.get("/"))
 
 

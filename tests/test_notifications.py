@@ -55,7 +55,9 @@ def test_new_ticket_goes_to_the_support_addresses(file_ticket, mailoutbox, setti
     assert f'<a href="{admin_link}">' in html_of(mail)
 
 
-def test_nothing_is_sent_before_the_commit(member, make_ticket, support_page, mailoutbox, django_capture_on_commit_callbacks):
+def test_nothing_is_sent_before_the_commit(
+    member, make_ticket, support_page, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         make_ticket(member)
     assert mailoutbox == []
@@ -64,7 +66,9 @@ def test_nothing_is_sent_before_the_commit(member, make_ticket, support_page, ma
     assert len(mailoutbox) == 1
 
 
-def test_a_rolled_back_ticket_mails_nobody(member, make_ticket, support_page, mailoutbox, django_capture_on_commit_callbacks):
+def test_a_rolled_back_ticket_mails_nobody(
+    member, make_ticket, support_page, mailoutbox, django_capture_on_commit_callbacks
+):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
@@ -95,7 +99,9 @@ def test_mails_go_through_the_tasks_framework(file_ticket, mailoutbox):
     assert seen == [("avsoft_support.notifications.send_ticket_created", [ticket.pk])]
 
 
-def test_customer_reply_goes_to_support(file_ticket, member, mailoutbox, django_capture_on_commit_callbacks):
+def test_customer_reply_goes_to_support(
+    file_ticket, member, mailoutbox, django_capture_on_commit_callbacks
+):
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -107,12 +113,17 @@ def test_customer_reply_goes_to_support(file_ticket, member, mailoutbox, django_
     assert "<strong>more</strong>" in html_of(mail)
 
 
-def test_staff_reply_goes_to_the_customer_with_a_link(file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks):
+def test_staff_reply_goes_to_the_customer_with_a_link(
+    file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks
+):
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         tickets.add_message(
-            ticket, staff, "Try this: <script>alert(1)</script> [x](javascript:alert(2))", from_staff=True
+            ticket,
+            staff,
+            "Try this: <script>alert(1)</script> [x](javascript:alert(2))",
+            from_staff=True,
         )
     [mail] = mailoutbox
     assert mail.to == ["member@example.com"]
@@ -128,7 +139,9 @@ def test_staff_reply_goes_to_the_customer_with_a_link(file_ticket, staff, mailou
     assert "/admin/" not in mail.body and "/admin/" not in html
 
 
-def test_internal_note_mails_nobody(file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks):
+def test_internal_note_mails_nobody(
+    file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks
+):
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -136,7 +149,9 @@ def test_internal_note_mails_nobody(file_ticket, staff, mailoutbox, django_captu
     assert mailoutbox == []
 
 
-def test_status_change_by_staff_goes_to_the_customer(file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks):
+def test_status_change_by_staff_goes_to_the_customer(
+    file_ticket, staff, mailoutbox, django_capture_on_commit_callbacks
+):
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -149,7 +164,9 @@ def test_status_change_by_staff_goes_to_the_customer(file_ticket, staff, mailout
     assert f"http://localhost/support/{ticket.number}/" in html_of(mail)
 
 
-def test_customer_closing_their_ticket_mails_nobody(file_ticket, member, mailoutbox, django_capture_on_commit_callbacks):
+def test_customer_closing_their_ticket_mails_nobody(
+    file_ticket, member, mailoutbox, django_capture_on_commit_callbacks
+):
     ticket = file_ticket()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -157,7 +174,9 @@ def test_customer_closing_their_ticket_mails_nobody(file_ticket, member, mailout
     assert mailoutbox == []
 
 
-def test_no_support_addresses_no_support_mail_and_a_warning(file_ticket, support_settings, mailoutbox, caplog):
+def test_no_support_addresses_no_support_mail_and_a_warning(
+    file_ticket, support_settings, mailoutbox, caplog
+):
     support_settings.notification_emails = ""
     support_settings.save()
     with caplog.at_level("WARNING", logger="avsoft_support.notifications"):
@@ -166,7 +185,9 @@ def test_no_support_addresses_no_support_mail_and_a_warning(file_ticket, support
     assert f"nobody was mailed about ticket {ticket.number}" in caplog.text
 
 
-def test_mails_carry_no_secrets(file_ticket, staff, member, mailoutbox, django_capture_on_commit_callbacks):
+def test_mails_carry_no_secrets(
+    file_ticket, staff, member, mailoutbox, django_capture_on_commit_callbacks
+):
     ticket = file_ticket()
     with django_capture_on_commit_callbacks(execute=True):
         tickets.add_message(ticket, staff, "SECRET NOTE", from_staff=True, internal=True)
@@ -192,7 +213,9 @@ def other_site(site, support_page):
     from tests.testapp.models import HomePage
 
     home = Page.get_first_root_node().add_child(instance=HomePage(title="Other", slug="other-home"))
-    other = Site.objects.create(hostname="help.other.example", port=80, root_page=home, site_name="Other")
+    other = Site.objects.create(
+        hostname="help.other.example", port=80, root_page=home, site_name="Other"
+    )
     page = home.add_child(instance=SupportPage(title="Help desk", slug="helpdesk"))
     desk = SupportSettings.for_site(other)
     desk.notification_emails = "desk@other.example"
@@ -210,7 +233,13 @@ def staff_reply_mail(ticket, staff, mailoutbox, capture, body="Fixed."):
 
 
 def test_a_ticket_filed_on_another_site_mails_that_sites_desk_with_its_links(
-    client, member, staff, product, support_settings, other_site, mailoutbox,
+    client,
+    member,
+    staff,
+    product,
+    support_settings,
+    other_site,
+    mailoutbox,
     django_capture_on_commit_callbacks,
 ):
     _other, page = other_site

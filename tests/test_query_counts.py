@@ -13,7 +13,9 @@ from avsoft_support.models import Ticket
 
 @pytest.fixture
 def staff(django_user_model):
-    user = django_user_model.objects.create_user("agent", "agent@example.com", "x", first_name="Olga")
+    user = django_user_model.objects.create_user(
+        "agent", "agent@example.com", "x", first_name="Olga"
+    )
     user.user_permissions.add(Permission.objects.get(codename="change_ticket"))
     return django_user_model.objects.get(pk=user.pk)
 
@@ -37,7 +39,9 @@ def add_messages(ticket, member, staff, count):
         )
 
 
-def test_ticket_list_with_1_and_60_tickets(client, member, staff, make_ticket, support_page, django_assert_num_queries):
+def test_ticket_list_with_1_and_60_tickets(
+    client, member, staff, make_ticket, support_page, django_assert_num_queries
+):
     first = make_ticket(member, subject="Ticket 0")
     tickets.add_message(first, staff, "answer", from_staff=True)
     client.force_login(member)
@@ -45,7 +49,9 @@ def test_ticket_list_with_1_and_60_tickets(client, member, staff, make_ticket, s
     with_one = count_queries(client, "/support/")
 
     for index in range(1, 60):
-        ticket = make_ticket(member, subject=f"Ticket {index}", product=None if index % 3 else first.product)
+        ticket = make_ticket(
+            member, subject=f"Ticket {index}", product=None if index % 3 else first.product
+        )
         if index % 2:
             tickets.add_message(ticket, staff, "answer", from_staff=True)
     assert Ticket.objects.count() == 60
@@ -59,7 +65,9 @@ def test_ticket_list_with_1_and_60_tickets(client, member, staff, make_ticket, s
         client.get("/support/?show=open")
 
 
-def test_ticket_page_with_1_and_40_messages_with_files(client, member, staff, make_ticket, support_page, django_assert_num_queries):
+def test_ticket_page_with_1_and_40_messages_with_files(
+    client, member, staff, make_ticket, support_page, django_assert_num_queries
+):
     ticket = make_ticket(member, files=[("first.txt", b"1")])
     client.force_login(member)
     path = f"/support/{ticket.number}/"
@@ -76,7 +84,9 @@ def test_ticket_page_with_1_and_40_messages_with_files(client, member, staff, ma
     assert content.count("/account/attachments/") == 40
 
 
-def test_new_ticket_form_does_not_grow_with_products(client, member, support_page, django_assert_num_queries):
+def test_new_ticket_form_does_not_grow_with_products(
+    client, member, support_page, django_assert_num_queries
+):
     from avsoft_support.models import Product
 
     Product.objects.create(name="P0")

@@ -26,7 +26,11 @@ def security_log(caplog):
 
 
 def warnings_of(caplog):
-    return [r for r in caplog.records if r.name == "avsoft_support.security" and r.levelno == logging.WARNING]
+    return [
+        r
+        for r in caplog.records
+        if r.name == "avsoft_support.security" and r.levelno == logging.WARNING
+    ]
 
 
 def login(client, username="member", password=WRONG, **extra):
@@ -97,7 +101,10 @@ def test_retry_after_takes_the_longest_wait(settings):
     assert retry_after(ip, account) > 590
 
 
-@pytest.mark.parametrize(("seconds", "minutes"), [(1, "1 minute."), (60, "1 minute."), (61, "2 minutes."), (900, "15 minutes.")])
+@pytest.mark.parametrize(
+    ("seconds", "minutes"),
+    [(1, "1 minute."), (60, "1 minute."), (61, "2 minutes."), (900, "15 minutes.")],
+)
 def test_message_rounds_up_to_minutes(seconds, minutes):
     assert too_many_attempts_message(seconds).endswith(f"in {minutes}")
 
@@ -105,7 +112,9 @@ def test_message_rounds_up_to_minutes(seconds, minutes):
 # Login
 
 
-def test_login_account_limit_refuses_even_the_right_password(client, member, settings, security_log):
+def test_login_account_limit_refuses_even_the_right_password(
+    client, member, settings, security_log
+):
     settings.AVSOFT_SUPPORT_RATE_LIMITS = {"login_account": (3, 900)}
     for _ in range(3):
         assert b"Wrong username or password" in login(client).content
@@ -157,11 +166,27 @@ def test_register_ip_limit(client, db, settings, security_log):
     settings.AVSOFT_SUPPORT_RATE_LIMITS = {"register_ip": (2, 3600)}
     url = reverse("avsoft_support:register")
     for name in ("first", "second"):
-        client.post(url, {"username": name, "email": f"{name}@example.com", "password1": PASSWORD,
-                          "password2": PASSWORD, "full_name": name})
+        client.post(
+            url,
+            {
+                "username": name,
+                "email": f"{name}@example.com",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "full_name": name,
+            },
+        )
     assert User.objects.count() == 2
-    response = client.post(url, {"username": "first", "email": "third@example.com",
-                                 "password1": PASSWORD, "password2": PASSWORD, "full_name": "Third"})
+    response = client.post(
+        url,
+        {
+            "username": "first",
+            "email": "third@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "full_name": "Third",
+        },
+    )
     assert response.status_code == 429
     html = response.content.decode()
     assert f"{TOO_MANY} 60 minutes." in html
@@ -205,7 +230,9 @@ def test_confirmation_resend_ip_limit(client, db, settings):
     assert b'value="b@example.com"' in response.content
 
 
-def test_register_account_limit_counts_one_email_from_any_address(client, member, settings, security_log):
+def test_register_account_limit_counts_one_email_from_any_address(
+    client, member, settings, security_log
+):
     """Probing whether an address has an account, from many machines, is slowed down."""
     settings.AVSOFT_SUPPORT_RATE_LIMITS = {"register_account": (2, 3600)}
     url = reverse("avsoft_support:register")
@@ -213,8 +240,13 @@ def test_register_account_limit_counts_one_email_from_any_address(client, member
     def attempt(email, ip):
         return client.post(
             url,
-            {"username": f"probe{ip[-1]}", "email": email, "password1": PASSWORD,
-             "password2": PASSWORD, "full_name": "Probe"},
+            {
+                "username": f"probe{ip[-1]}",
+                "email": email,
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "full_name": "Probe",
+            },
             REMOTE_ADDR=ip,
         )
 

@@ -29,7 +29,11 @@ FRIDAY_EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=MOSCOW)  # 16:00 UTC
         (ClientStatus.CLAIMED, WEDNESDAY_AFTERNOON, datetime(2026, 11, 26, 15, 30, tzinfo=MOSCOW)),
         (ClientStatus.CLAIMED, FRIDAY_EVENING, datetime(2026, 11, 30, 19, 0, tzinfo=MOSCOW)),
         # Potential clients: two working days.
-        (ClientStatus.POTENTIAL, WEDNESDAY_AFTERNOON, datetime(2026, 11, 27, 15, 30, tzinfo=MOSCOW)),
+        (
+            ClientStatus.POTENTIAL,
+            WEDNESDAY_AFTERNOON,
+            datetime(2026, 11, 27, 15, 30, tzinfo=MOSCOW),
+        ),
         (ClientStatus.POTENTIAL, FRIDAY_EVENING, datetime(2026, 12, 1, 19, 0, tzinfo=MOSCOW)),
         # Current clients: plain hours, weekend or not.
         (ClientStatus.CURRENT, FRIDAY_EVENING, datetime(2026, 11, 27, 23, 0, tzinfo=MOSCOW)),

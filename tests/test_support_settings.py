@@ -24,7 +24,9 @@ def test_zero_limits_are_refused(support_settings, field):
 
 
 def test_each_support_address_must_be_an_e_mail(support_settings):
-    support_settings.notification_emails = "desk@example.com\n\n  lead@example.com \nsupport at example"
+    support_settings.notification_emails = (
+        "desk@example.com\n\n  lead@example.com \nsupport at example"
+    )
     with pytest.raises(ValidationError) as error:
         support_settings.full_clean()
     assert error.value.message_dict == {

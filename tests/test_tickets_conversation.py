@@ -17,7 +17,9 @@ LIMIT = 300 * 1024
 
 @pytest.fixture
 def staff(django_user_model):
-    user = django_user_model.objects.create_user("agent", "agent@example.com", "x", first_name="Olga")
+    user = django_user_model.objects.create_user(
+        "agent", "agent@example.com", "x", first_name="Olga"
+    )
     user.user_permissions.add(
         Permission.objects.get(content_type__app_label="avsoft_support", codename="change_ticket")
     )
@@ -43,7 +45,9 @@ def url(ticket, suffix=""):
 
 def test_conversation_shows_in_order_without_internal_notes(client, member, staff, ticket):
     tickets.add_message(ticket, staff, "First answer from support.", from_staff=True)
-    tickets.add_message(ticket, staff, "SECRET: customer looks unhappy", from_staff=True, internal=True)
+    tickets.add_message(
+        ticket, staff, "SECRET: customer looks unhappy", from_staff=True, internal=True
+    )
     tickets.add_message(ticket, member, "Customer follow-up.")
     tickets.add_message(ticket, staff, "Second answer.", from_staff=True)
 
@@ -52,7 +56,12 @@ def test_conversation_shows_in_order_without_internal_notes(client, member, staf
 
     positions = [
         content.index(text)
-        for text in ("It stops at 50%.", "First answer from support.", "Customer follow-up.", "Second answer.")
+        for text in (
+            "It stops at 50%.",
+            "First answer from support.",
+            "Customer follow-up.",
+            "Second answer.",
+        )
     ]
     assert positions == sorted(positions)
     assert "SECRET" not in content
@@ -79,16 +88,25 @@ def test_staff_reply_records_first_response_and_moves_new_to_in_progress(member,
         "avsoft_support.ticket.status",
         "avsoft_support.ticket.reply",
     ]
-    status_entry = ModelLogEntry.objects.get(object_id=str(ticket.pk), action="avsoft_support.ticket.status")
+    status_entry = ModelLogEntry.objects.get(
+        object_id=str(ticket.pk), action="avsoft_support.ticket.status"
+    )
     assert status_entry.data == {"old": "new", "new": "in_progress", "reason": "staff_reply"}
     assert status_entry.user == staff
 
 
-def test_internal_note_changes_nothing_the_customer_sees(member, staff, ticket, mailoutbox, django_capture_on_commit_callbacks):
+def test_internal_note_changes_nothing_the_customer_sees(
+    member, staff, ticket, mailoutbox, django_capture_on_commit_callbacks
+):
     before = Ticket.objects.get(pk=ticket.pk)
     with django_capture_on_commit_callbacks(execute=True):
         note = tickets.add_message(
-            ticket, staff, "Internal only", [SimpleUploadedFile("trace.txt", b"t")], from_staff=True, internal=True
+            ticket,
+            staff,
+            "Internal only",
+            [SimpleUploadedFile("trace.txt", b"t")],
+            from_staff=True,
+            internal=True,
         )
     after = Ticket.objects.get(pk=ticket.pk)
     assert note.is_internal and note.from_staff
@@ -156,8 +174,14 @@ def test_reply_through_the_page_with_a_file(client, member, ticket):
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ([("huge.bin", LIMIT + 1)], "“huge.bin” is 300 KB (307,201 bytes); each file may be at most 300 KB (307,200 bytes)."),
-        ([(f"f{i}.txt", 1) for i in range(6)], "You attached 6 files; at most 5 files can be attached to one message."),
+        (
+            [("huge.bin", LIMIT + 1)],
+            "“huge.bin” is 300 KB (307,201 bytes); each file may be at most 300 KB (307,200 bytes).",
+        ),
+        (
+            [(f"f{i}.txt", 1) for i in range(6)],
+            "You attached 6 files; at most 5 files can be attached to one message.",
+        ),
     ],
 )
 def test_rejected_reply_stores_nothing_and_keeps_the_text(client, member, ticket, files, message):
@@ -168,7 +192,10 @@ def test_rejected_reply_stores_nothing_and_keeps_the_text(client, member, ticket
 
     response = client.post(
         url(ticket, "reply/"),
-        {"body": body, "attachments": [SimpleUploadedFile(name, b"q" * size) for name, size in files]},
+        {
+            "body": body,
+            "attachments": [SimpleUploadedFile(name, b"q" * size) for name, size in files],
+        },
     )
 
     assert response.status_code == 200
@@ -192,7 +219,9 @@ def test_empty_reply_is_refused(client, member, ticket):
 
 def test_reply_with_only_a_file(client, member, ticket):
     client.force_login(member)
-    response = client.post(url(ticket, "reply/"), {"body": "", "attachments": [SimpleUploadedFile("x.png", b"png")]})
+    response = client.post(
+        url(ticket, "reply/"), {"body": "", "attachments": [SimpleUploadedFile("x.png", b"png")]}
+    )
     assert response.status_code == 302
     assert Attachment.objects.filter(message__ticket=ticket).count() == 1
 
@@ -202,7 +231,10 @@ def test_member_closes_their_ticket(client, member, ticket):
 
     # The button on the ticket is a link to a page that asks first; a GET closes nothing.
     page = client.get(url(ticket)).content.decode()
-    assert f'<a class="avs-button avs-button--secondary" href="{url(ticket, "close/")}">Close ticket</a>' in page
+    assert (
+        f'<a class="avs-button avs-button--secondary" href="{url(ticket, "close/")}">Close ticket</a>'
+        in page
+    )
     confirm = client.get(url(ticket, "close/"))
     assert confirm.status_code == 200
     html = confirm.content.decode()
@@ -217,7 +249,9 @@ def test_member_closes_their_ticket(client, member, ticket):
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.CLOSED
     assert ticket.closed_at is not None
-    entry = ModelLogEntry.objects.get(object_id=str(ticket.pk), action="avsoft_support.ticket.status")
+    entry = ModelLogEntry.objects.get(
+        object_id=str(ticket.pk), action="avsoft_support.ticket.status"
+    )
     assert entry.data == {"old": "new", "new": "closed"}
     assert entry.user == member
     page = client.get(url(ticket)).content.decode()
@@ -273,7 +307,9 @@ def test_failed_transaction_leaves_no_file(member, ticket, monkeypatch):
     assert Attachment.objects.count() == 0
 
 
-def test_deleting_a_ticket_deletes_its_files(member, make_ticket, django_capture_on_commit_callbacks):
+def test_deleting_a_ticket_deletes_its_files(
+    member, make_ticket, django_capture_on_commit_callbacks
+):
     ticket = make_ticket(member, files=[("a.txt", b"abc")])
     name = Attachment.objects.get().file.name
     assert name in stored_attachment_files()

@@ -38,7 +38,9 @@ def test_owner_downloads_the_identical_file(client, member, attachment):
 
     assert response.status_code == 200
     data = body_of(response)
-    assert hashlib.sha256(data).hexdigest() == attachment.sha256 == hashlib.sha256(CONTENT).hexdigest()
+    assert (
+        hashlib.sha256(data).hexdigest() == attachment.sha256 == hashlib.sha256(CONTENT).hexdigest()
+    )
     assert len(data) == attachment.size == 307200
     assert response["Content-Type"] == "application/octet-stream"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -80,20 +82,32 @@ def test_original_name_is_safely_encoded(client, member, make_ticket, support_pa
 
 def test_the_name_in_the_url_does_not_matter(client, member, attachment):
     client.force_login(member)
-    response = client.get(reverse("avsoft_support:attachment_download", kwargs={"pk": attachment.pk, "name": "x"}))
+    response = client.get(
+        reverse("avsoft_support:attachment_download", kwargs={"pk": attachment.pk, "name": "x"})
+    )
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="report <final>.bin"'
 
 
-def test_files_of_internal_notes_are_not_for_the_customer(client, member, django_user_model, attachment):
+def test_files_of_internal_notes_are_not_for_the_customer(
+    client, member, django_user_model, attachment
+):
     staff = django_user_model.objects.create_user("agent", "agent@example.com", "x")
     staff.user_permissions.add(Permission.objects.get(codename="change_ticket"))
     note = tickets.add_message(
-        attachment.message.ticket, staff, "trace", [SimpleUploadedFile("trace.txt", b"t")], from_staff=True, internal=True
+        attachment.message.ticket,
+        staff,
+        "trace",
+        [SimpleUploadedFile("trace.txt", b"t")],
+        from_staff=True,
+        internal=True,
     )
     client.force_login(member)
     assert client.get(download_url(note.attachments.get())).status_code == 404
-    assert "trace.txt" not in client.get(f"/support/{attachment.message.ticket.number}/").content.decode()
+    assert (
+        "trace.txt"
+        not in client.get(f"/support/{attachment.message.ticket.number}/").content.decode()
+    )
 
 
 def test_missing_file_is_a_404(client, member, attachment):

@@ -235,8 +235,7 @@ def test_file_one_byte_over_the_limit_is_refused(member_client, member, product)
     errors = response.context["form"].errors
     assert list(errors) == ["attachments"]
     assert errors["attachments"][0] == (
-        "“big dump.bin” is 300 KB (307,201 bytes); each file may be at most 300 KB "
-        "(307,200 bytes)."
+        "“big dump.bin” is 300 KB (307,201 bytes); each file may be at most 300 KB (307,200 bytes)."
     )
     content = response.content.decode()
     assert escape("“big dump.bin” is 300 KB (307,201 bytes)") in content
@@ -275,7 +274,9 @@ def test_limits_follow_the_support_settings(member_client, product, support_sett
     )
     assert "at most 1 file can be attached" in response.content.decode()
     assert Ticket.objects.count() == 0
-    response = member_client.post(NEW, ticket_form_data(product, attachments=[upload("a.txt", 1000)]))
+    response = member_client.post(
+        NEW, ticket_form_data(product, attachments=[upload("a.txt", 1000)])
+    )
     assert response.status_code == 302
 
 

@@ -11,7 +11,10 @@ from avsoft_support.models import Ticket, TicketStatus
 def csp_middleware(settings):
     """Django 6 writes the header in its CSP middleware (a site adds it; csp.py asks for our policy)."""
     if django.VERSION >= (6, 0):
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.csp.ContentSecurityPolicyMiddleware"]
+        settings.MIDDLEWARE = [
+            *settings.MIDDLEWARE,
+            "django.middleware.csp.ContentSecurityPolicyMiddleware",
+        ]
 
 
 def test_visitor_sees_intro_rules_and_a_way_in(client, support_page):
@@ -56,7 +59,9 @@ def test_a_site_overrides_one_part_of_the_list_by_its_own_template(
     assert "Export stops" in content  # the rest of the list is the app's
 
 
-def test_list_shows_number_subject_product_status_and_activity(client, member, make_ticket, support_page):
+def test_list_shows_number_subject_product_status_and_activity(
+    client, member, make_ticket, support_page
+):
     ticket = make_ticket(member, subject="Crash on <start>")
     other = make_ticket(member, subject="Question", product=None, product_other="Old Tool")
     Ticket.objects.filter(pk=other.pk).update(status=TicketStatus.WAITING)
@@ -73,7 +78,9 @@ def test_list_shows_number_subject_product_status_and_activity(client, member, m
     assert 'datetime="' in content
     # Most recent activity first.
     assert content.index(other.number) < content.index(ticket.number)
-    assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    assert (
+        response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    )
     assert "private" in response["Cache-Control"]
 
 
@@ -88,8 +95,8 @@ def test_open_closed_filter(client, member, make_ticket, support_page):
     everything = client.get("/support/").content.decode()
     assert all(t.subject in everything for t in (open_ticket, done, resolved))
     assert 'aria-current="page">All <span class="avs-count">(3)</span>' in everything
-    assert "Open <span class=\"avs-count\">(1)</span>" in everything
-    assert "Resolved and closed <span class=\"avs-count\">(2)</span>" in everything
+    assert 'Open <span class="avs-count">(1)</span>' in everything
+    assert 'Resolved and closed <span class="avs-count">(2)</span>' in everything
 
     opened = client.get("/support/?show=open").content.decode()
     assert "Still open" in opened and "All done" not in opened and "Fixed it" not in opened
@@ -158,7 +165,9 @@ def test_a_member_gets_the_same_404_page_for_someone_elses_ticket_and_a_missing_
         assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_a_visitor_whose_session_ended_logs_in_back_to_the_ticket(client, member, make_ticket, support_page):
+def test_a_visitor_whose_session_ended_logs_in_back_to_the_ticket(
+    client, member, make_ticket, support_page
+):
     """Their "Send reply" arrives without a session: the login link leads to the ticket page,
     not to the reply address (a GET there would have nothing to show)."""
     from tests.utils import PASSWORD
@@ -175,7 +184,9 @@ def test_a_visitor_whose_session_ended_logs_in_back_to_the_ticket(client, member
     assert client.get(response["Location"]).status_code == 200
 
 
-def test_logging_out_from_a_ticket_goes_to_the_support_page(client, member, make_ticket, support_page):
+def test_logging_out_from_a_ticket_goes_to_the_support_page(
+    client, member, make_ticket, support_page
+):
     ticket = make_ticket(member)
     client.force_login(member)
     for path in (f"/support/{ticket.number}/", "/support/new/"):
@@ -239,7 +250,10 @@ def test_editors_edit_the_texts_in_the_wagtail_admin(client, support_page, djang
 @pytest.mark.parametrize(
     ("mode", "expected"),
     [
-        ("form", ["Steps to reproduce it in our lab", "Describe it for the preview.", 'name="subject"']),
+        (
+            "form",
+            ["Steps to reproduce it in our lab", "Describe it for the preview.", 'name="subject"'],
+        ),
         ("thanks", ["Preview thanks, dear client.", "Example ticket"]),
     ],
 )

@@ -25,14 +25,24 @@ def test_russian_catalogue_has_every_source_string_translated(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "ru", "--no-location"],
         cwd=app,
-        env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env={
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "PYTHONPATH": str(ROOT),
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
     stats = subprocess.run(  # noqa: S603
-        [shutil.which("msgfmt"), "--statistics", "-o", "/dev/null", str(app / PO.relative_to(ROOT / "avsoft_support"))],
+        [
+            shutil.which("msgfmt"),
+            "--statistics",
+            "-o",
+            "/dev/null",
+            str(app / PO.relative_to(ROOT / "avsoft_support")),
+        ],
         capture_output=True,
         text=True,
         check=True,

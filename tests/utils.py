@@ -46,8 +46,6 @@ def otp_login(client, user):
 def stored_attachment_files():
     """Every file in the private attachment storage, as relative paths."""
 
-
-
     root = Path(storages[app_settings.ATTACHMENT_STORAGE].location)
     if not root.exists():
         return set()

@@ -133,7 +133,5 @@ class MemberActionsColumn(Column):
             if query:
                 next_url += "?" + query.urlencode()
         context["next"] = next_url
-        context["can_verify"] = bool(
-            request and can_verify(request.user)
-        )
+        context["can_verify"] = bool(request and can_verify(request.user))
         return context

@@ -212,4 +212,3 @@ def register_log_actions(actions):
     """Called by the ``register_log_actions`` hook with Wagtail's LogActionRegistry."""
     for action, formatter in FORMATTERS.items():
         actions.register_action(action)(formatter)
-

@@ -153,7 +153,9 @@ def _check_company(row, seen):
         return
     key = row.company.casefold()
     if key in seen.companies:
-        row.errors.append(_("The same company is on line %(line)s.") % {"line": seen.companies[key]})
+        row.errors.append(
+            _("The same company is on line %(line)s.") % {"line": seen.companies[key]}
+        )
     else:
         seen.companies[key] = row.line
 
@@ -307,6 +309,8 @@ def apply_client_import(preview, user):
             ClientInvoiceNumber.objects.create(account=account, number=number, sort_order=order)
             existing.add(normalized)
             order += 1
-        log_separately(account, CLIENT_IMPORT, user, {"created": row.account is None, "line": row.line})
+        log_separately(
+            account, CLIENT_IMPORT, user, {"created": row.account is None, "line": row.line}
+        )
     matched = match_claimed_members(imported_numbers, user)
     return created, updated, matched

@@ -73,9 +73,7 @@ def _rerank_open_tickets(profile):
     )
     # Tickets still waiting for a first answer get the due time of the new status, by the
     # targets of the site each was filed on (as filing did); one settings lookup per site.
-    waiting = list(
-        tickets.filter(first_response_at__isnull=True).select_related("support_page")
-    )
+    waiting = list(tickets.filter(first_response_at__isnull=True).select_related("support_page"))
     if not waiting:
         return
     default_site = Site.objects.filter(is_default_site=True).first()
@@ -162,7 +160,9 @@ def unverify(profile, by):
     next save or import of the account holding it would undo the staff decision.
     """
     account = profile.client_account
-    profile.client_status = ClientStatus.CLAIMED if profile.invoice_number else ClientStatus.POTENTIAL
+    profile.client_status = (
+        ClientStatus.CLAIMED if profile.invoice_number else ClientStatus.POTENTIAL
+    )
     profile.client_account = None
     profile.verified_by = None
     profile.verified_at = None

@@ -229,7 +229,9 @@ class ChangeEmailForm(forms.Form):
     email = forms.EmailField(
         label=_("New e-mail"),
         max_length=254,
-        help_text=_("We send a link to the new address; it replaces the old one once you follow it."),
+        help_text=_(
+            "We send a link to the new address; it replaces the old one once you follow it."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(

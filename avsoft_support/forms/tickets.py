@@ -125,9 +125,10 @@ class TicketForm(DescribedFieldsMixin, AttachmentsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.data.get(self.add_prefix("product")) == OTHER_PRODUCT and not cleaned.get(
-            "product_other", ""
-        ).strip():
+        if (
+            self.data.get(self.add_prefix("product")) == OTHER_PRODUCT
+            and not cleaned.get("product_other", "").strip()
+        ):
             self.add_error(
                 "product_other",
                 forms.ValidationError(
@@ -159,13 +160,13 @@ class ReplyForm(DescribedFieldsMixin, AttachmentsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not (cleaned.get("body") or "").strip() and not cleaned.get("attachments") and not (
-            self.has_error("attachments")
+        if (
+            not (cleaned.get("body") or "").strip()
+            and not cleaned.get("attachments")
+            and not (self.has_error("attachments"))
         ):
             self.add_error(
                 "body",
-                forms.ValidationError(
-                    _("Write a reply or attach a file."), code="empty_reply"
-                ),
+                forms.ValidationError(_("Write a reply or attach a file."), code="empty_reply"),
             )
         return cleaned

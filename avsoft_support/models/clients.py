@@ -36,7 +36,9 @@ class ClientAccount(ClusterableModel):
         _("contact e-mails"), blank=True, help_text=_("One address per line.")
     )
     active = models.BooleanField(
-        _("active"), default=True, help_text=_("Only active accounts make their members current clients.")
+        _("active"),
+        default=True,
+        help_text=_("Only active accounts make their members current clients."),
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -30,9 +30,15 @@ class SupportPageBase(RoutablePageMixin, models.Model):
     help_os_version = models.CharField(_("help: OS version"), max_length=255, blank=True)
     help_criticality = models.CharField(_("help: criticality"), max_length=255, blank=True)
     help_description = models.CharField(_("help: description"), max_length=255, blank=True)
-    help_steps_to_problem = models.CharField(_("help: steps that led to the problem"), max_length=255, blank=True)
-    help_steps_to_reproduce = models.CharField(_("help: steps to reproduce"), max_length=255, blank=True)
-    help_invoice_number = models.CharField(_("help: invoice/order number"), max_length=255, blank=True)
+    help_steps_to_problem = models.CharField(
+        _("help: steps that led to the problem"), max_length=255, blank=True
+    )
+    help_steps_to_reproduce = models.CharField(
+        _("help: steps to reproduce"), max_length=255, blank=True
+    )
+    help_invoice_number = models.CharField(
+        _("help: invoice/order number"), max_length=255, blank=True
+    )
     help_attachments = models.CharField(_("help: attachments"), max_length=255, blank=True)
 
     content_panels_support = [

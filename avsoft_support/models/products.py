@@ -7,7 +7,9 @@ class Product(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     active = models.BooleanField(
-        _("active"), default=True, help_text=_("Only active products are offered in the ticket form.")
+        _("active"),
+        default=True,
+        help_text=_("Only active products are offered in the ticket form."),
     )
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 

@@ -118,7 +118,10 @@ class Ticket(models.Model):
     )
     # Snapshot at creation, re-ranked when staff verify or unverify the customer.
     client_status = models.CharField(
-        _("client status"), max_length=16, choices=ClientStatus.choices, default=ClientStatus.POTENTIAL
+        _("client status"),
+        max_length=16,
+        choices=ClientStatus.choices,
+        default=ClientStatus.POTENTIAL,
     )
     priority = models.PositiveSmallIntegerField(_("priority"), default=3)
     # The page the ticket was filed on: mails link there and go to that site's support
@@ -149,7 +152,9 @@ class Ticket(models.Model):
         ordering = ["priority", "criticality", "created_at"]
         indexes = [
             # The staff triage order.
-            models.Index(fields=["priority", "criticality", "created_at"], name="avs_ticket_triage"),
+            models.Index(
+                fields=["priority", "criticality", "created_at"], name="avs_ticket_triage"
+            ),
             # A member's own list, newest activity first.
             models.Index(fields=["author", "-last_activity_at"], name="avs_ticket_author_activity"),
             models.Index(fields=["status"], name="avs_ticket_status"),
@@ -178,7 +183,10 @@ class Ticket(models.Model):
         """Support replied since the customer last looked at the ticket."""
         if self.last_staff_reply_at is None:
             return False
-        return self.customer_last_seen_at is None or self.last_staff_reply_at > self.customer_last_seen_at
+        return (
+            self.customer_last_seen_at is None
+            or self.last_staff_reply_at > self.customer_last_seen_at
+        )
 
 
 class MessageQuerySet(models.QuerySet):
@@ -189,7 +197,9 @@ class MessageQuerySet(models.QuerySet):
     def conversation(self):
         """In order, with authors and files: two queries however long the conversation."""
         return (
-            self.select_related("author").prefetch_related("attachments").order_by("created_at", "pk")
+            self.select_related("author")
+            .prefetch_related("attachments")
+            .order_by("created_at", "pk")
         )
 
 
@@ -252,4 +262,3 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
-

@@ -55,6 +55,7 @@ def pending_totp_device(user):
         device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return device
 
+
 def _new_backup_code():
     # 8 characters of base32 (40 random bits). Never all digits, so a backup code is never
     # mistaken for (and never throttles) the authenticator app's numeric codes.
@@ -97,6 +98,7 @@ def delete_devices(user) -> int:
             count += 1
     return count
 
+
 # Enrolment display
 
 
@@ -137,6 +139,7 @@ def qr_code_svg(device, title="") -> str:
         scale=5, dark="#000", light="#fff", title=title or None, svgclass="avs-otp-qr"
     )
     return mark_safe(svg)
+
 
 # Checking a code
 

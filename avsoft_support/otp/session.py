@@ -65,12 +65,14 @@ def verify_session(request, device):
     request.session.cycle_key()
     django_otp.login(request, device)
 
+
 def stash_backup_codes(request, codes):
     request.session[BACKUP_CODES_SESSION_KEY] = list(codes)
 
 
 def pop_backup_codes(request):
     return request.session.pop(BACKUP_CODES_SESSION_KEY, None) or []
+
 
 def log_failed_code(request, user, where, check):
     """A WARNING on `avsoft_support.security`; never the code itself."""
@@ -81,6 +83,7 @@ def log_failed_code(request, user, where, check):
         where,
         request.META.get("REMOTE_ADDR", "?"),
     )
+
 
 # Redirects
 
@@ -95,6 +98,7 @@ def safe_next(request, candidate, default):
         return resolve_url(default)
     except NoReverseMatch:
         return "/"
+
 
 # The member-area login hand-over
 

@@ -13,7 +13,10 @@ class ReadableFileEmailBackend(EmailBackend):
         readable = (
             f"Subject: {message.subject}\nFrom: {message.from_email}\n"
             f"To: {', '.join(message.to)}\n\n{message.body}\n"
-            + "=" * 30 + " raw MIME message " + "=" * 31 + "\n"
+            + "=" * 30
+            + " raw MIME message "
+            + "=" * 31
+            + "\n"
         )
         self.stream.write(readable.encode())  # the file is opened in binary mode
         super().write_message(message)

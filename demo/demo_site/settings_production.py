@@ -22,7 +22,9 @@ AVSOFT_SUPPORT_STAFF_OTP_REQUIRED = True
 
 _smtp = {"host": os.environ.get("EMAIL_HOST", "localhost")}
 if DJANGO_VERSION >= (6, 1):  # noqa: F405
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp}}
+    MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp}
+    }
 else:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _smtp["host"]

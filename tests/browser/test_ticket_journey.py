@@ -21,7 +21,9 @@ def field(scope, label):
     return scope.get_by_label(re.compile(rf"^{re.escape(label)}\W*$"))
 
 
-def test_customer_ticket_journey(page, live_server, support_page, support_settings, product, make_member, tmp_path):
+def test_customer_ticket_journey(
+    page, live_server, support_page, support_settings, product, make_member, tmp_path
+):
     make_member()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -99,14 +101,20 @@ def test_customer_ticket_journey(page, live_server, support_page, support_settin
     download = download_info.value
     assert download.suggested_filename == "exactly-300KB.bin"
     digest = hashlib.sha256(open(download.path(), "rb").read()).hexdigest()  # noqa: SIM115
-    assert digest == hashlib.sha256(exact.read_bytes()).hexdigest() == Attachment.objects.get().sha256
+    assert (
+        digest == hashlib.sha256(exact.read_bytes()).hexdigest() == Attachment.objects.get().sha256
+    )
 
     # Reply.
-    field(page.locator(".avs-reply-form"), "Your reply").fill("Any news? <script>alert('reply')</script>")
+    field(page.locator(".avs-reply-form"), "Your reply").fill(
+        "Any news? <script>alert('reply')</script>"
+    )
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("Thank you. Your reply has been sent.")).to_be_visible()
     expect(page.locator(".avs-message-item")).to_have_count(2)
-    expect(page.locator(".avs-message-item").last).to_contain_text("Any news? <script>alert('reply')</script>")
+    expect(page.locator(".avs-message-item").last).to_contain_text(
+        "Any news? <script>alert('reply')</script>"
+    )
     expect(page.locator(".avs-markdown pre")).to_contain_text("Traceback: <b>boom</b>")
     # The javascript: link is text, not a link.
     expect(page.get_by_role("link", name="click me")).to_have_count(0)

@@ -108,20 +108,28 @@ class TicketIndexView(CaseVariantSearchMixin, snippet_views.IndexView):
     def columns(self):
         return [
             BulkActionsCheckboxColumn("bulk_actions", obj_type="snippet"),
-            Column("number", label=gettext_lazy("Number"), sort_key="number", classname="avs-nowrap"),
+            Column(
+                "number", label=gettext_lazy("Number"), sort_key="number", classname="avs-nowrap"
+            ),
             self._get_title_column("subject", classname="avs-subject"),
             CustomerColumn("customer", label=gettext_lazy("Customer")),
-            ClientStatusColumn("client_status", label=gettext_lazy("Client status"), sort_key="priority"),
+            ClientStatusColumn(
+                "client_status", label=gettext_lazy("Client status"), sort_key="priority"
+            ),
             TicketStatusColumn("status", label=gettext_lazy("Status"), sort_key="status"),
             # The due time beside the status: on a laptop screen it must not be the column
             # that scrolls out of view.
-            SLADueColumn("sla_due_at", label=gettext_lazy("First response due"), sort_key="sla_due_at"),
-            Column("get_criticality_display", label=gettext_lazy("Criticality"), sort_key="criticality"),
+            SLADueColumn(
+                "sla_due_at", label=gettext_lazy("First response due"), sort_key="sla_due_at"
+            ),
+            Column(
+                "get_criticality_display", label=gettext_lazy("Criticality"), sort_key="criticality"
+            ),
             ProductColumn("product", label=gettext_lazy("Product and version")),
-            DateColumn("last_activity_at", label=gettext_lazy("Last activity"), sort_key="last_activity_at"),
+            DateColumn(
+                "last_activity_at", label=gettext_lazy("Last activity"), sort_key="last_activity_at"
+            ),
         ]
-
-
 
 
 class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -312,9 +320,7 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
                 ticket.refresh_from_db()
                 if new_status != ticket.status:
                     # A public reply's mail states the new status: one mail, not two.
-                    tickets.set_status(
-                        ticket, new_status, request.user, notify=form.is_internal
-                    )
+                    tickets.set_status(ticket, new_status, request.user, notify=form.is_internal)
         if form.is_internal:
             messages.success(request, _("Internal note added."))
         else:

@@ -51,11 +51,16 @@ class Command(BaseCommand):
                 staff.groups.add(group)
         blob = ContentFile(b"x" * 2048, name="log.txt")
         for c in range(customers):
-            user = User.objects.create_user(f"bench-{c}-{timezone.now().timestamp()}", f"b{c}@example.com", "x")
+            user = User.objects.create_user(
+                f"bench-{c}-{timezone.now().timestamp()}", f"b{c}@example.com", "x"
+            )
             status = CLIENT_STATUSES[c % 3]
             MemberProfile.objects.create(
-                user=user, full_name=f"Customer {c}", company=f"Company {c % 7}",
-                client_status=status, email_confirmed_at=timezone.now(),
+                user=user,
+                full_name=f"Customer {c}",
+                company=f"Company {c % 7}",
+                client_status=status,
+                email_confirmed_at=timezone.now(),
             )
             for t in range(tickets):
                 ticket = Ticket.objects.create(
@@ -82,8 +87,11 @@ class Command(BaseCommand):
                 Message.objects.bulk_create(rows)
                 first = Message.objects.filter(ticket=ticket).order_by("pk").first()
                 attachment = Attachment(
-                    message=first, original_name="log.txt", size=blob.size,
-                    content_type="text/plain", sha256="0" * 64,
+                    message=first,
+                    original_name="log.txt",
+                    size=blob.size,
+                    content_type="text/plain",
+                    sha256="0" * 64,
                 )
                 attachment.file.save("log.txt", blob, save=True)
         self.stdout.write(

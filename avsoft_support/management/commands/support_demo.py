@@ -116,9 +116,7 @@ class Command(BaseCommand):
                     child.save_revision().publish()
             home = model(title="AVSoft", slug="home")
             if hasattr(home, "body"):
-                home.body = (
-                    '<p>Демонстрационный сайт компании. <a href="/support/">Служба поддержки</a>.</p>'
-                )
+                home.body = '<p>Демонстрационный сайт компании. <a href="/support/">Служба поддержки</a>.</p>'
             home = root.add_child(instance=home)
             for child in root.get_children().exclude(pk=home.pk):
                 child.delete()

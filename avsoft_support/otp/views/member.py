@@ -79,7 +79,9 @@ class MemberOTPSetupView(FormView):
 
     def form_invalid(self, form):
         if form.code_check is not None:
-            session.log_failed_code(self.request, self.request.user, "member setup", form.code_check)
+            session.log_failed_code(
+                self.request, self.request.user, "member setup", form.code_check
+            )
         return super().form_invalid(form)
 
 

@@ -34,5 +34,3 @@ def backup_code_used_message(device):
             left,
         ) % {"count": left}
     return None
-
-

@@ -32,7 +32,11 @@ def template(name):
 
 def site_name(request):
     site = Site.find_for_request(request)
-    return (site and site.site_name) or getattr(settings, "WAGTAIL_SITE_NAME", "") or request.get_host()
+    return (
+        (site and site.site_name)
+        or getattr(settings, "WAGTAIL_SITE_NAME", "")
+        or request.get_host()
+    )
 
 
 def login_url(next_url):

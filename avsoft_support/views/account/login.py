@@ -1,6 +1,5 @@
 """Login (page and corner box) and logout."""
 
-
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -43,7 +42,13 @@ def csrf_passes(request):
 @method_decorator(
     # The corner widget posts here from cached pages that carry no token; post() runs
     # Django's CSRF check itself and never authenticates a request that fails it.
-    [csrf_exempt, login_not_required, sensitive_post_parameters("password"), never_cache, customer_csp],
+    [
+        csrf_exempt,
+        login_not_required,
+        sensitive_post_parameters("password"),
+        never_cache,
+        customer_csp,
+    ],
     name="dispatch",
 )
 class LoginView(auth_views.RedirectURLMixin, FormView):
@@ -74,7 +79,9 @@ class LoginView(auth_views.RedirectURLMixin, FormView):
         user = form.get_user()
         if otp_devices.user_requires_otp(user):
             # Members who turned on two-factor log in only after their code (otp/views/member.py).
-            otp_session.begin_pending_login(self.request, user, user.backend, self.get_success_url())
+            otp_session.begin_pending_login(
+                self.request, user, user.backend, self.get_success_url()
+            )
             return HttpResponseRedirect(reverse("avsoft_support:member_otp_verify"))
         auth_login(self.request, user)
         return HttpResponseRedirect(self.get_success_url())

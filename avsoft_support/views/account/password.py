@@ -1,6 +1,5 @@
 """Password recovery: Django's views with our templates, e-mails and limits."""
 
-
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
@@ -31,7 +30,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         email = form.cleaned_data["email"]
         if seconds := attempt(*limits_for(self.request, "password_reset", email)):
             form = self.form_class(initial={"email": email})
-            return refuse(self.request, self.template_name, self.get_context_data(form=form), seconds)
+            return refuse(
+                self.request, self.template_name, self.get_context_data(form=form), seconds
+            )
         self.from_email = app_settings.FROM_EMAIL
         self.extra_email_context = {"site_name": site_name(self.request)}
         return super().form_valid(form)

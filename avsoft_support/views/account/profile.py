@@ -1,6 +1,5 @@
 """The personal section: details, e-mail change, invoice/order number, password change."""
 
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
@@ -57,9 +56,8 @@ def change_email(request):
         send_confirmation(request, request.user, member.pending_email, EMAIL_CHANGE)
         messages.success(
             request,
-            _(
-                "We have sent a link to %(email)s. Your address changes when you follow it."
-            ) % {"email": member.pending_email},
+            _("We have sent a link to %(email)s. Your address changes when you follow it.")
+            % {"email": member.pending_email},
         )
         return redirect("avsoft_support:profile")
     return render(request, template("change_email"), {"form": form})
@@ -73,7 +71,9 @@ def invoice_number(request):
     if member.invoice_number:
         messages.info(
             request,
-            _("Your invoice/order number is already recorded. To change it, please contact support."),
+            _(
+                "Your invoice/order number is already recorded. To change it, please contact support."
+            ),
         )
         return redirect("avsoft_support:profile")
     form = InvoiceNumberForm(request.POST or None)

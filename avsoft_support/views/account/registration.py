@@ -1,7 +1,6 @@
 """Registration with e-mail confirmation, and following a confirmation link (a new account or
 a changed address)."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -38,7 +37,12 @@ from .common import (
 
 
 @method_decorator(
-    [login_not_required, sensitive_post_parameters("password1", "password2"), never_cache, customer_csp],
+    [
+        login_not_required,
+        sensitive_post_parameters("password1", "password2"),
+        never_cache,
+        customer_csp,
+    ],
     name="dispatch",
 )
 class RegisterView(FormView):
@@ -58,7 +62,9 @@ class RegisterView(FormView):
         if seconds := attempt(*limits_for(request, "register", request.POST.get("email", ""))):
             # An unbound form: validating it would still tell which names are taken.
             form = self.form_class(
-                initial=typed_values(request, ["username", "email", "full_name", "company", "phone"])
+                initial=typed_values(
+                    request, ["username", "email", "full_name", "company", "phone"]
+                )
             )
             return refuse(request, self.template_name, {"form": form}, seconds)
         return super().post(request, *args, **kwargs)
