@@ -25,6 +25,7 @@ Status rules
 import hashlib
 import os
 import unicodedata
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -103,9 +104,17 @@ def _store_attachments(message, files, saved_names):
     return rows
 
 
-def _delete_files(saved_names):
-    for storage, name in saved_names:
-        storage.delete(name)
+@contextmanager
+def _files_taken_back_on_failure():
+    """Yields the list ``_store_attachments`` fills; on any failure the files written so far
+    are deleted again, since the rolled-back rows no longer point at them."""
+    saved_names = []
+    try:
+        yield saved_names
+    except BaseException:
+        for storage, name in saved_names:
+            storage.delete(name)
+        raise
 
 
 def _log_status(ticket, old, new, by, **extra):
@@ -122,60 +131,75 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
     optionally, invoice_number (used only while the profile has none). ``support_page``: the
     page it was filed on, whose site the notifications speak for.
     """
-    saved_names = []
-    try:
-        with transaction.atomic():
-            number = (data.get("invoice_number") or "").strip()
-            matched = None
-            if profile.pk is None:
-                profile.save()  # the member's first ticket: the desk now knows them
-            if number and not profile.invoice_number:
-                matched = client_status.apply_invoice_number(profile, number, by=author)
-            now = timezone.now()
-            status = profile.client_status
-            product = data.get("product")
-            ticket = Ticket.objects.create(
-                subject=data["subject"],
-                product=product,
-                product_other="" if product is not None else data.get("product_other", ""),
-                product_version=data.get("product_version", ""),
-                os_version=data.get("os_version", ""),
-                criticality=data.get("criticality")
-                or Ticket._meta.get_field("criticality").default,
-                steps_to_problem=data.get("steps_to_problem", ""),
-                steps_to_reproduce=data.get("steps_to_reproduce", ""),
-                author=author,
-                client_status=status,
-                priority=ClientStatus.priority_of(status),
-                invoice_number=profile.invoice_number,
-                created_at=now,
-                last_activity_at=now,
-                sla_due_at=first_response_due(support_settings, status, now),
-                support_page=support_page,
-            )
-            message = Message.objects.create(
-                ticket=ticket, author=author, body=data.get("description", ""), created_at=now
-            )
-            attachments = _store_attachments(message, files, saved_names)
-            log(
-                instance=ticket,
-                action=TICKET_CREATE,
-                user=author,
-                data={
-                    "number": ticket.number,
-                    "client_status": status,
-                    "priority": ticket.priority,
-                    "attachments": len(attachments),
-                },
-            )
-            if matched is not None:
-                # The match was logged on the account before this ticket existed.
-                log_separately(ticket, CLIENT_VERIFY, author, client_status.match_log_data(profile))
-            notifications.ticket_created(ticket)
-    except BaseException:
-        _delete_files(saved_names)
-        raise
+    with _files_taken_back_on_failure() as saved_names, transaction.atomic():
+        number = (data.get("invoice_number") or "").strip()
+        matched = None
+        if profile.pk is None:
+            profile.save()  # the member's first ticket: the desk now knows them
+        if number and not profile.invoice_number:
+            matched = client_status.apply_invoice_number(profile, number, by=author)
+        now = timezone.now()
+        status = profile.client_status
+        product = data.get("product")
+        ticket = Ticket.objects.create(
+            subject=data["subject"],
+            product=product,
+            product_other="" if product is not None else data.get("product_other", ""),
+            product_version=data.get("product_version", ""),
+            os_version=data.get("os_version", ""),
+            criticality=data.get("criticality") or Ticket._meta.get_field("criticality").default,
+            steps_to_problem=data.get("steps_to_problem", ""),
+            steps_to_reproduce=data.get("steps_to_reproduce", ""),
+            author=author,
+            client_status=status,
+            priority=ClientStatus.priority_of(status),
+            invoice_number=profile.invoice_number,
+            created_at=now,
+            last_activity_at=now,
+            sla_due_at=first_response_due(support_settings, status, now),
+            support_page=support_page,
+        )
+        message = Message.objects.create(
+            ticket=ticket, author=author, body=data.get("description", ""), created_at=now
+        )
+        attachments = _store_attachments(message, files, saved_names)
+        log(
+            instance=ticket,
+            action=TICKET_CREATE,
+            user=author,
+            data={
+                "number": ticket.number,
+                "client_status": status,
+                "priority": ticket.priority,
+                "attachments": len(attachments),
+            },
+        )
+        if matched is not None:
+            # The match was logged on the account before this ticket existed.
+            log_separately(ticket, CLIENT_VERIFY, author, client_status.match_log_data(profile))
+        notifications.ticket_created(ticket)
     return ticket
+
+
+def _record_reply(ticket, from_staff, now):
+    """The ticket after a public reply, saved: last activity, first response, and the status
+    the reply implies (see the status rules above)."""
+    old_status = ticket.status
+    ticket.last_activity_at = now
+    fields = ["last_activity_at"]
+    if from_staff:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+            fields.append("first_response_at")
+        ticket.last_staff_reply_at = now
+        fields.append("last_staff_reply_at")
+        if old_status == TicketStatus.NEW:
+            ticket.status = TicketStatus.IN_PROGRESS
+    elif old_status in (TicketStatus.RESOLVED, TicketStatus.WAITING):
+        ticket.status = TicketStatus.IN_PROGRESS
+    if ticket.status != old_status:
+        fields.append("status")
+    ticket.save(update_fields=fields)
 
 
 def add_message(ticket, author, body, files=(), *, from_staff=False, internal=False):
@@ -184,64 +208,40 @@ def add_message(ticket, author, body, files=(), *, from_staff=False, internal=Fa
         raise ValueError("Only support staff write internal notes.")
     if not from_staff and ticket.status == TicketStatus.CLOSED:
         raise TicketClosed(ticket.number)
-    saved_names = []
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            message = Message.objects.create(
-                ticket=ticket,
-                author=author,
-                body=body or "",
-                from_staff=from_staff,
-                is_internal=internal,
-                created_at=now,
-            )
-            attachments = _store_attachments(message, files, saved_names)
-            if internal:
-                log(
-                    instance=ticket,
-                    action=TICKET_NOTE,
-                    user=author,
-                    data={"message": message.pk, "attachments": len(attachments)},
-                )
-                return message
-
-            old_status = ticket.status
-            ticket.last_activity_at = now
-            fields = ["last_activity_at"]
-            if from_staff:
-                if ticket.first_response_at is None:
-                    ticket.first_response_at = now
-                    fields.append("first_response_at")
-                ticket.last_staff_reply_at = now
-                fields.append("last_staff_reply_at")
-                if old_status == TicketStatus.NEW:
-                    ticket.status = TicketStatus.IN_PROGRESS
-            elif old_status in (TicketStatus.RESOLVED, TicketStatus.WAITING):
-                ticket.status = TicketStatus.IN_PROGRESS
-            if ticket.status != old_status:
-                fields.append("status")
-            ticket.save(update_fields=fields)
+    with _files_taken_back_on_failure() as saved_names, transaction.atomic():
+        now = timezone.now()
+        message = Message.objects.create(
+            ticket=ticket,
+            author=author,
+            body=body or "",
+            from_staff=from_staff,
+            is_internal=internal,
+            created_at=now,
+        )
+        attachments = _store_attachments(message, files, saved_names)
+        if internal:
             log(
                 instance=ticket,
-                action=TICKET_REPLY,
+                action=TICKET_NOTE,
                 user=author,
-                data={
-                    "message": message.pk,
-                    "from_staff": from_staff,
-                    "attachments": len(attachments),
-                },
+                data={"message": message.pk, "attachments": len(attachments)},
             )
-            if ticket.status != old_status:
-                reason = "staff_reply" if from_staff else "customer_reply"
-                _log_status(ticket, old_status, ticket.status, author, reason=reason)
-            if from_staff:
-                notifications.staff_replied(message)
-            else:
-                notifications.customer_replied(message)
-    except BaseException:
-        _delete_files(saved_names)
-        raise
+            return message
+        old_status = ticket.status
+        _record_reply(ticket, from_staff, now)
+        log(
+            instance=ticket,
+            action=TICKET_REPLY,
+            user=author,
+            data={"message": message.pk, "from_staff": from_staff, "attachments": len(attachments)},
+        )
+        if ticket.status != old_status:
+            reason = "staff_reply" if from_staff else "customer_reply"
+            _log_status(ticket, old_status, ticket.status, author, reason=reason)
+        if from_staff:
+            notifications.staff_replied(message)
+        else:
+            notifications.customer_replied(message)
     return message
 
 

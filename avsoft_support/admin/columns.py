@@ -28,7 +28,7 @@ class CustomerColumn(Column):
 
 
 class ClientStatusColumn(Column):
-    """The word and a colour: current, claimed or potential client."""
+    """The word and a colour: current, claimed or potential client (of a ticket or a member)."""
 
     cell_template_name = "avsoft_support/admin/tables/client_status_cell.html"
 
@@ -104,16 +104,6 @@ class MemberNameColumn(TitleColumn):
             + "?"
             + urlencode({"q": instance.user.email, "status": "all"})
         )
-
-
-class MemberStatusColumn(Column):
-    cell_template_name = "avsoft_support/admin/tables/client_status_cell.html"
-
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
-        context["status"] = instance.client_status
-        context["label"] = instance.get_client_status_display()
-        return context
 
 
 class MemberAccountColumn(Column):

@@ -19,7 +19,12 @@ from ...clients import status as client_status
 from ...clients.csv_import import apply_client_import, preview_client_csv
 from ...models import ClientStatus, MemberProfile
 from ...permissions import can_manage_clients, can_verify
-from ..columns import MemberAccountColumn, MemberActionsColumn, MemberNameColumn, MemberStatusColumn
+from ..columns import (
+    ClientStatusColumn,
+    MemberAccountColumn,
+    MemberActionsColumn,
+    MemberNameColumn,
+)
 from ..filters import MemberFilterSet
 from ..forms import ClientImportForm, VerifyMemberForm
 from ..search import CaseVariantSearchMixin
@@ -140,7 +145,7 @@ class MemberIndexView(CaseVariantSearchMixin, BaseListingView):
             Column("user.email", label=_("E-mail")),
             Column("company", label=_("Company they gave")),
             Column("invoice_number", label=_("Invoice/order number they gave")),
-            MemberStatusColumn("client_status", label=_("Client status")),
+            ClientStatusColumn("client_status", label=_("Client status")),
             MemberAccountColumn("client_account", label=_("Account, verified by")),
             MemberActionsColumn("actions", label=_("Actions")),
         ]
