@@ -2,11 +2,14 @@
 
 from pathlib import Path
 
+import swapper
+from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.files.storage import FileSystemStorage, storages
 
 from .conf import app_settings
+from .models.pages import SupportPageBase
 
 
 @checks.register()
@@ -90,4 +93,43 @@ def check_staff_otp(app_configs, **kwargs):
                 id="avsoft_support.W001",
             )
         ]
+    return []
+
+
+@checks.register()
+def check_support_page_model(app_configs, **kwargs):
+    """A site with its own base page (WAGTAIL_PAGE_MODEL) needs its own support page on the mixin:
+    ours is built on Wagtail's Page, which that site has swapped out."""
+    base_page = swapper.is_swapped("wagtailcore", "Page")
+    support_page = swapper.is_swapped("avsoft_support", "SupportPage")
+    if base_page and not support_page:
+        app_label, _dot, base_name = base_page.rpartition(".")
+        return [
+            checks.Error(
+                f"WAGTAIL_PAGE_MODEL is '{base_page}', but the support page is still "
+                "avsoft_support.SupportPage, which is built on Wagtail's own Page.",
+                hint=f"Define your own support page on your base page, e.g. in {app_label}/"
+                "models.py: 'from avsoft_support.pages import SupportPageMixin' and "
+                f"'class SupportPage(SupportPageMixin, {base_name}): ...', then in settings: "
+                f"AVSOFT_SUPPORT_SUPPORTPAGE_MODEL = '{app_label}.SupportPage' "
+                "(and run makemigrations).",
+                id="avsoft_support.E005",
+            )
+        ]
+    if support_page:
+        try:
+            model = apps.get_model(support_page)
+        except (LookupError, ValueError):
+            return []  # Django reports a swappable setting naming no model (models.E001/E002).
+        # SupportPageMixin's data half (models/pages.py): every page on the mixin has it.
+        if not issubclass(model, SupportPageBase):
+            return [
+                checks.Error(
+                    f"AVSOFT_SUPPORT_SUPPORTPAGE_MODEL names '{support_page}', which is not a "
+                    "subclass of avsoft_support.pages.SupportPageMixin.",
+                    hint="Name a page model defined as "
+                    "'class SupportPage(SupportPageMixin, YourBasePage)'.",
+                    id="avsoft_support.E006",
+                )
+            ]
     return []

@@ -25,6 +25,7 @@ A ticket that is not the member's (or does not exist) answers ``render_ticket_no
 same 404 either way, to visitors with the way to log in.
 """
 
+import swapper
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -41,7 +42,7 @@ from .csp import customer_csp
 from .forms.tickets import ReplyForm, TicketForm
 from .models import MemberProfile, SupportSettings, Ticket, TicketStatus
 from .models.pages import TICKET_NUMBER, SupportPageBase
-from .views.account import login_url
+from .views.account.common import login_url
 
 THANKS_SESSION_KEY = "avsoft_support_thanks"
 LIST_FILTERS = ("all", "open", "closed")
@@ -210,7 +211,9 @@ class SupportPageMixin(SupportPageBase):
 
     def get_member_ticket(self, request, number):
         """The member's own ticket with this number, or None."""
-        return self.get_member_tickets(request).select_related("product").filter(number=number).first()
+        return (
+            self.get_member_tickets(request).select_related("product").filter(number=number).first()
+        )
 
     def render_ticket_not_found(self, request, number):
         """The 404 for a ticket that is not the asker's (or does not exist): the same answer
@@ -354,6 +357,13 @@ class SupportPageMixin(SupportPageBase):
 
 
 class SupportPage(SupportPageMixin, Page):
+    """The support page of a site on Wagtail's own base page.
+
+    A site with its own base page (``WAGTAIL_PAGE_MODEL``) defines its support page on the
+    mixin instead and names it in ``AVSOFT_SUPPORT_SUPPORTPAGE_MODEL``: this one is then
+    swapped out (no table, no checks), as ``auth.User`` is by ``AUTH_USER_MODEL``.
+    """
+
     template = "avsoft_support/pages/support_page.html"
     content_panels = Page.content_panels + SupportPageMixin.content_panels_support
     subpage_types = []
@@ -361,3 +371,4 @@ class SupportPage(SupportPageMixin, Page):
     class Meta:
         verbose_name = gettext_lazy("support page")
         verbose_name_plural = gettext_lazy("support pages")
+        swappable = swapper.swappable_setting("avsoft_support", "SupportPage")

@@ -1,11 +1,11 @@
 import pytest
+import swapper
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.utils import timezone, translation
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Site
 
 from avsoft_support.models import MemberProfile
-from tests.testapp.models import HomePage
 from tests.utils import PASSWORD, otp_login
 
 
@@ -31,7 +31,15 @@ def site(db):
     """The page tree a site has: root, a home page with the corner widget, the default Site.
 
     Transactional tests flush Wagtail's root page, Locale and Site, so this rebuilds them.
+    The tree is of the active page model: Wagtail's Page and the test app's home page, or a
+    site's own base page (tests.settings_custompage) and its home page.
     """
+    Page = swapper.load_model("wagtailcore", "Page")
+    if swapper.is_swapped("wagtailcore", "Page"):
+        from tests.custompage.models import CustomHomePage as HomePage
+    else:
+        from tests.testapp.models import HomePage
+
     Locale.objects.get_or_create(language_code="en")
     root = Page.get_first_root_node()
     if root is None:
@@ -117,7 +125,8 @@ def staff_client(client, staff_user):
 
 @pytest.fixture
 def support_page(site):
-    from avsoft_support.models import SupportPage
+    # The active support page type: ours, or the site's own (AVSOFT_SUPPORT_SUPPORTPAGE_MODEL).
+    SupportPage = swapper.load_model("avsoft_support", "SupportPage")
 
     page = SupportPage.objects.filter(slug="support").first()
     if page is None:

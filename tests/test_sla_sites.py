@@ -16,7 +16,6 @@ from avsoft_support.models import (
     SupportSettings,
     Ticket,
 )
-from tests.testapp.models import HomePage
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=MOSCOW)
@@ -26,6 +25,8 @@ WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=MOSCOW)
 def other_site_page(site):
     """A second site whose desk promises current clients an answer within 1 hour (the default
     site keeps its 4 hours)."""
+    from tests.testapp.models import HomePage  # not installed with a custom base page
+
     home = Page.get_first_root_node().add_child(instance=HomePage(title="Other", slug="other"))
     other = Site.objects.create(hostname="other.example", port=80, root_page=home)
     targets = SupportSettings.for_site(other)

@@ -6,6 +6,8 @@ import pytest
 from avsoft_support import tickets
 from avsoft_support.models import Ticket, TicketStatus
 
+pytestmark = pytest.mark.custom_base_page
+
 
 @pytest.fixture
 def csp_middleware(settings):

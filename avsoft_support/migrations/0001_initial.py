@@ -68,7 +68,9 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='SupportPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                # The parent link of this page type is to wagtailcore.Page itself, as its class is, even
+                # when a site swaps that out (WAGTAIL_PAGE_MODEL): then this page type is swapped too.
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.page')),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
                 ('filing_rules', wagtail.fields.RichTextField(blank=True, verbose_name='how to file a ticket')),
                 ('thank_you_text', wagtail.fields.RichTextField(blank=True, verbose_name='thank-you text')),
@@ -86,6 +88,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'support page',
                 'verbose_name_plural': 'support pages',
+                # A site with its own base page has its own support page: no table for this one.
+                'swappable': 'AVSOFT_SUPPORT_SUPPORTPAGE_MODEL',
             },
             bases=(wagtail.contrib.routable_page.models.RoutablePageMixin, 'wagtailcore.page', models.Model),
         ),
