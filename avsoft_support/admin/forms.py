@@ -13,6 +13,7 @@ from ..models import (
     ClientInvoiceNumber,
     Criticality,
     TicketStatus,
+    is_invoice_number,
     normalize_invoice_number,
     user_display_name,
 )
@@ -154,7 +155,7 @@ class ClientAccountForm(WagtailAdminModelForm):
             if data.get("DELETE") or not data.get("number"):
                 continue
             normalized = normalize_invoice_number(data["number"])
-            if not normalized:
+            if not is_invoice_number(normalized):
                 form.add_error("number", _("Enter the number's letters or digits."))
             elif normalized in seen:
                 form.add_error("number", _("This number is already in the list above."))

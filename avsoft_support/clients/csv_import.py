@@ -21,10 +21,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..audit import CLIENT_IMPORT, log_separately
-from ..models import ClientAccount, ClientInvoiceNumber, normalize_invoice_number
+from ..models import (
+    ClientAccount,
+    ClientInvoiceNumber,
+    is_invoice_number,
+    normalize_invoice_number,
+)
 from .status import match_claimed_members
 
 COLUMNS = ("company", "invoice_numbers", "contact_emails", "active")
+# What the database columns hold: a longer value is a row error, not a failed save.
+COMPANY_MAX = ClientAccount._meta.get_field("company").max_length
+NUMBER_MAX = ClientInvoiceNumber._meta.get_field("number").max_length
 MAX_ROWS = 5000
 TRUE_WORDS = {"", "1", "yes", "y", "true", "t", "+", "да", "д", "активен", "активна"}
 FALSE_WORDS = {"0", "no", "n", "false", "f", "-", "нет", "н", "неактивен", "неактивна"}
@@ -100,7 +108,9 @@ def _read_header(text, preview):
     """The csv reader positioned after the header, and the header; None when it is unusable."""
     header_line = text.splitlines()[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": the csv module reads CR, LF and CR LF line ends itself (Excel for Mac
+    # writes CR only).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except (csv.Error, StopIteration):
@@ -147,10 +157,19 @@ class _FileSeen:
         self.numbers = {}
 
 
+def _too_long(value, limit):
+    return _("'%(value)s…' is longer than %(limit)s characters.") % {
+        "value": value[:40],
+        "limit": limit,
+    }
+
+
 def _check_company(row, seen):
     if not row.company:
         row.errors.append(_("The company is empty."))
         return
+    if len(row.company) > COMPANY_MAX:
+        row.errors.append(_too_long(row.company, COMPANY_MAX))
     key = row.company.casefold()
     if key in seen.companies:
         row.errors.append(
@@ -163,8 +182,11 @@ def _check_company(row, seen):
 def _add_numbers(row, cell, seen):
     for number in split_cell(cell):
         normalized = normalize_invoice_number(number)
-        if not normalized:
+        if not is_invoice_number(normalized):
             row.errors.append(_("'%(number)s' has no letters or digits.") % {"number": number})
+            continue
+        if len(number) > NUMBER_MAX:
+            row.errors.append(_too_long(number, NUMBER_MAX))
             continue
         first_line = seen.numbers.setdefault(normalized, row.line)
         if first_line != row.line:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..models import MemberProfile, normalize_invoice_number
+from ..models import MemberProfile, is_invoice_number
 from ..ratelimit import limits_for, retry_after, too_many_attempts_message
 
 UserModel = get_user_model()
@@ -274,7 +274,7 @@ class InvoiceNumberForm(forms.Form):
 
     def clean_invoice_number(self):
         number = self.cleaned_data["invoice_number"].strip()
-        if not normalize_invoice_number(number):
+        if not is_invoice_number(number):
             raise ValidationError(
                 _("Please enter the number as it is written on the invoice or order."),
                 code="invalid",

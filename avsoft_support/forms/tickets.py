@@ -8,7 +8,7 @@ the support page files or adds a message (tickets.py) only with a valid form.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Criticality, Product
+from ..models import Criticality, Product, is_invoice_number
 from .fields import AttachmentsMixin, DescribedFieldsMixin, MultipleFileField
 
 OTHER_PRODUCT = "other"
@@ -113,9 +113,38 @@ class TicketForm(DescribedFieldsMixin, AttachmentsMixin, forms.Form):
         )
         self._describe_fields()
 
+    # The fields new.html places itself; a subclass's own fields are shown after them.
+    known_fields = (
+        "subject",
+        "product",
+        "product_other",
+        "product_version",
+        "os_version",
+        "criticality",
+        "description",
+        "steps_to_problem",
+        "steps_to_reproduce",
+        "invoice_number",
+        "attachments",
+    )
+
     @property
     def asks_invoice_number(self):
         return "invoice_number" in self.fields
+
+    @property
+    def extra_fields(self):
+        """Bound fields a site's subclass added (``SupportPageMixin.get_ticket_form_class``)."""
+        return [self[name] for name in self.fields if name not in self.known_fields]
+
+    def clean_invoice_number(self):
+        number = self.cleaned_data.get("invoice_number", "").strip()
+        if number and not is_invoice_number(number):
+            raise forms.ValidationError(
+                _("Please enter the number as it is written on the invoice or order."),
+                code="invalid",
+            )
+        return number
 
     def clean_product(self):
         value = self.cleaned_data["product"]

@@ -23,6 +23,11 @@ class ClientStatus(models.TextChoices):
         return {cls.CURRENT: 1, cls.CLAIMED: 2, cls.POTENTIAL: 3}[status]
 
 
+def is_invoice_number(value):
+    """Whether the text can be an invoice number at all: it has a letter or a digit."""
+    return any(char.isalnum() for char in value or "")
+
+
 def normalize_invoice_number(value):
     """Compare invoice numbers as people mean them: case, spaces and dashes do not count."""
     return re.sub(r"[\s\-–—_/.]+", "", value or "").upper()
