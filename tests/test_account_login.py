@@ -8,7 +8,16 @@ from django.test import Client
 from django.urls import reverse
 
 from avsoft_support.models import MemberProfile
-from tests.utils import PASSWORD
+from tests.utils import (
+    PASSWORD,
+    assert_in_html,
+    assert_tag_in_html,
+    field_value,
+    find_one,
+    hrefs,
+    label_for,
+    links,
+)
 
 User = get_user_model()
 LOGIN = reverse("avsoft_support:login")
@@ -32,11 +41,13 @@ def unconfirmed(db):
 def test_login_page_has_labelled_fields_and_links(client, db):
     response = client.get(LOGIN)
     assert response.status_code == 200
-    html = response.content.decode()
-    assert '<label for="id_username">Username or e-mail' in html
-    assert '<label for="id_password">Password' in html
-    assert reverse("avsoft_support:password_reset") in html
-    assert reverse("avsoft_support:register") in html
+    main = find_one(response, "main")
+    assert label_for(main, "id_username") == "Username or e-mail"
+    assert_tag_in_html('<input type="text" name="username" id="id_username">', main)
+    assert label_for(main, "id_password") == "Password"
+    assert_tag_in_html('<input type="password" name="password" id="id_password">', main)
+    assert (reverse("avsoft_support:password_reset"), "Forgot password?") in links(main)
+    assert (reverse("avsoft_support:register"), "No account yet? Register") in links(main)
     assert "no-cache" in response.headers["Cache-Control"]
 
 
@@ -55,7 +66,7 @@ def test_wrong_password_keeps_the_username_and_never_echoes_the_password(client,
     assert response.status_code == 200
     html = response.content.decode()
     assert WRONG in html
-    assert 'value="member"' in html
+    assert field_value(find_one(response, "main"), "username") == "member"
     assert "Not-The-Password-1" not in html
     assert logged_in_as(client) is None
 
@@ -82,7 +93,10 @@ def test_unconfirmed_account_with_the_right_password_is_told_to_confirm(client, 
     html = response.content.decode()
     assert UNCONFIRMED in html
     assert WRONG not in html
-    assert reverse("avsoft_support:confirm_resend") in html
+    assert (
+        reverse("avsoft_support:confirm_resend"),
+        "Send the confirmation link again",
+    ) in links(find_one(response, "main"))
     assert logged_in_as(client) is None
 
 
@@ -91,7 +105,7 @@ def test_unconfirmed_account_with_a_wrong_password_reveals_nothing(client, uncon
     html = response.content.decode()
     assert WRONG in html
     assert UNCONFIRMED not in html
-    assert reverse("avsoft_support:confirm_resend") not in html
+    assert reverse("avsoft_support:confirm_resend") not in hrefs(response)
 
 
 def test_disabled_account_is_told_so_only_with_the_right_password(client, member):
@@ -130,8 +144,9 @@ def test_foreign_next_is_ignored(client, member, next_url):
 
 def test_next_from_the_query_string_is_carried_by_the_form(client, db):
     response = client.get(LOGIN, {"next": "/support/"})
-    assert b'name="next" value="/support/"' in response.content
+    assert field_value(find_one(response, "main form"), "next") == "/support/"
     response = client.get(LOGIN, {"next": "https://evil.example/"})
+    assert find_one(response, "main form").select('[name="next"]') == []
     assert b"evil.example" not in response.content
 
 
@@ -156,10 +171,11 @@ def test_post_without_a_token_never_logs_in_and_asks_again(member):
     assert response.status_code == 200
     html = response.content.decode()
     assert "please confirm by logging in again" in html
-    assert 'value="member"' in html
+    form = find_one(response, "main form")
+    assert field_value(form, "username") == "member"
     assert PASSWORD not in html
-    assert 'name="csrfmiddlewaretoken"' in html
-    assert 'name="next" value="/support/"' in html
+    assert field_value(form, "csrfmiddlewaretoken")
+    assert field_value(form, "next") == "/support/"
     assert settings.CSRF_COOKIE_NAME in response.cookies
     assert logged_in_as(client) is None
 
@@ -224,10 +240,13 @@ def test_logout_by_get_logs_nobody_out_and_offers_the_button(client, member):
     client.force_login(member)
     response = client.get(LOGOUT, {"next": "/support/"})
     assert response.status_code == 200
-    html = response.content.decode()
-    assert f'<form method="post" action="{LOGOUT}"' in html
-    assert '<input type="hidden" name="next" value="/support/">' in html
-    assert "You are logged in as member." in html
+    form = find_one(response, "main form")
+    assert (form["method"], form["action"]) == ("post", LOGOUT)
+    assert_in_html('<input type="hidden" name="next" value="/support/">', form)
+    assert_in_html(
+        '<button type="submit" class="avs-button avs-button--primary">Log out</button>', form
+    )
+    assert "You are logged in as member." in response.content.decode()
     assert logged_in_as(client) == str(member.pk)
     client.logout()
     assert client.get(LOGOUT)["Location"] == "/"

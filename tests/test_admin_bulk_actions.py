@@ -4,7 +4,15 @@ from django.core import mail
 from wagtail.models import ModelLogEntry
 
 from avsoft_support.models import TicketStatus
-from tests.utils import otp_login
+from tests.utils import (
+    assert_in_html,
+    assert_no_tag_in_html,
+    assert_tag_in_html,
+    find_one,
+    otp_login,
+    select,
+    text_of,
+)
 
 LIST_URL = "/admin/support/tickets/"
 
@@ -20,19 +28,30 @@ def logged(action):
 
 def test_the_listing_offers_the_three_actions(verified_staff_client, make_admin_ticket):
     make_admin_ticket()
-    html = verified_staff_client.get(LIST_URL).content.decode()
-    for action in ("assign_to_me", "set_status", "close"):
-        assert f"/admin/bulk/avsoft_support/ticket/{action}/" in html
+    response = verified_staff_client.get(LIST_URL)
+    buttons = {
+        text_of(link): link["href"] for link in select(response, "a[data-bulk-action-button]")
+    }
+    for label, action in (
+        ("Assign to me", "assign_to_me"),
+        ("Set status", "set_status"),
+        ("Close", "close"),
+    ):
+        assert buttons[label] == f"/admin/bulk/avsoft_support/ticket/{action}/"
 
 
 def test_assign_to_me(verified_staff_client, make_admin_ticket, support_staff):
     first, second = make_admin_ticket(), make_admin_ticket()
     response = verified_staff_client.get(bulk_url("assign_to_me", first, second))
     assert response.status_code == 200
-    html = response.content.decode()
-    assert "Assign these 2 tickets to yourself?" in html
-    assert "Assign tickets to me" in html  # the page title
-    assert "Yes, assign to me" in html and "No, go back" in html
+    assert text_of(find_one(response, "title")).startswith("Assign tickets to me")
+    assert text_of(find_one(response, "main h1")) == "Assign to me"
+    main = find_one(response, "main")
+    assert "Assign these 2 tickets to yourself?" in text_of(main)
+    assert {text_of(link) for link in main.select("ul a")} == {str(first), str(second)}
+    form = find_one(main, "form")
+    assert_in_html('<button type="submit" class="button">Yes, assign to me</button>', form)
+    assert_in_html(f'<a href="{LIST_URL}" class="button button-secondary">No, go back</a>', form)
 
     response = verified_staff_client.post(bulk_url("assign_to_me", first, second))
     assert response.status_code == 302 and response["Location"] == LIST_URL
@@ -53,9 +72,10 @@ def test_set_status_tells_each_customer(
 ):
     first, second = make_admin_ticket(), make_admin_ticket(status=TicketStatus.WAITING)
     response = verified_staff_client.get(bulk_url("set_status", first, second))
-    html = response.content.decode()
-    assert 'name="status"' in html
-    assert "Set the status of these 2 tickets?" in html
+    form = find_one(response, "main form")
+    assert_tag_in_html('<select name="status" id="id_status">', form)
+    assert_in_html('<option value="waiting">Waiting for customer</option>', form)
+    assert "Set the status of these 2 tickets?" in text_of(response)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_staff_client.post(
@@ -93,8 +113,35 @@ def test_close(verified_staff_client, make_admin_ticket):
 
 def test_users_without_change_permission_cannot_act(client, make_admin_ticket, make_staff):
     ticket = make_admin_ticket()
-    otp_login(client, make_staff(username="editor"))
-    response = client.post(bulk_url("close", ticket))
+    before = {
+        field.attname: getattr(ticket, field.attname) for field in ticket._meta.concrete_fields
+    }
+    otp_login(client, make_staff(username="editor"))  # admin access, no ticket permissions
+
+    # The confirmation page names the ticket as one they may not change and asks nothing.
+    response = client.get(bulk_url("close", ticket))
+    assert response.status_code == 200
+    main = find_one(response, "main")
+    assert "You may not change these tickets" in text_of(main)
+    assert str(ticket) in text_of(main)
+    assert main.select("form") == []
+    assert_no_tag_in_html("<button>", main)
+    assert_in_html(f'<a href="{LIST_URL}" class="button button-secondary">Go back</a>', main)
+
+    # Posting anyway (Wagtail leaves out the objects one may not change, then goes back to the
+    # listing) changes nothing, logs nothing and tells no customer.
+    for action, data in (
+        ("close", {}),
+        ("assign_to_me", {}),
+        ("set_status", {"status": TicketStatus.WAITING}),
+    ):
+        response = client.post(bulk_url(action, ticket), data)
+        assert (response.status_code, response["Location"]) == (302, LIST_URL), action
     ticket.refresh_from_db()
-    assert ticket.status == TicketStatus.NEW
-    assert response.status_code in (200, 302, 403)
+    after = {
+        field.attname: getattr(ticket, field.attname) for field in ticket._meta.concrete_fields
+    }
+    assert after == before
+    assert ticket.status == TicketStatus.NEW and ticket.assignee is None
+    assert not ModelLogEntry.objects.exists()
+    assert mail.outbox == []

@@ -11,7 +11,16 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from avsoft_support.clients import status as client_status
 from avsoft_support.models import ClientAccount, ClientInvoiceNumber, ClientStatus, MemberProfile
-from tests.utils import otp_login
+from tests.utils import (
+    admin_messages,
+    assert_in_html,
+    find_one,
+    hrefs,
+    links,
+    otp_login,
+    select,
+    text_of,
+)
 
 LIST_URL = "/admin/support/clients/"
 IMPORT_URL = "/admin/support/clients/import/"
@@ -57,7 +66,8 @@ def test_the_listing_shows_numbers_emails_and_who_verified_whom(
     by_number = make_member(username="olga", full_name="Olga Smirnova")
     client_status.apply_invoice_number(by_number.support_profile, "inv 2")
 
-    html = verified_staff_client.get(LIST_URL).content.decode()
+    response = verified_staff_client.get(LIST_URL)
+    html = response.content.decode()
     for text in (
         "Romashka",
         "INV-1, INV-2",
@@ -66,10 +76,10 @@ def test_the_listing_shows_numbers_emails_and_who_verified_whom(
         "verified by Sofia Sidorova",
         "Olga Smirnova",
         "matched by invoice number",
-        "Members and claims",
-        "/admin/support/clients/import/",
     ):
         assert text in html, text
+    assert (MEMBERS_URL, "Members and claims") in links(response)
+    assert (IMPORT_URL, "Import from CSV") in links(response)
 
 
 def test_the_listing_query_count_does_not_grow_with_accounts(verified_staff_client, make_member):
@@ -90,9 +100,9 @@ def test_the_listing_query_count_does_not_grow_with_accounts(verified_staff_clie
 def test_search_accounts_by_invoice_number(verified_staff_client):
     wanted = account_with_numbers("Wanted", "INV-777")
     account_with_numbers("Other", "INV-1")
-    html = verified_staff_client.get(LIST_URL, {"q": "777"}).content.decode()
-    assert f"/admin/support/clients/edit/{wanted.pk}/" in html
-    assert "Other" not in html
+    response = verified_staff_client.get(LIST_URL, {"q": "777"})
+    assert f"/admin/support/clients/edit/{wanted.pk}/" in hrefs(response)
+    assert "Other" not in response.content.decode()
 
 
 # The account form ------------------------------------------------------------------------------
@@ -158,15 +168,19 @@ def test_members_page_lists_claims_first_with_verify_and_unverify(
     current = make_member(username="v", full_name="Vera Verified")
     client_status.verify(current.support_profile, account, support_staff)
 
-    html = verified_staff_client.get(MEMBERS_URL).content.decode()
-    names = re.findall(r"(Pavel Potential|Clara Claimed|Vera Verified)", html)
+    response = verified_staff_client.get(MEMBERS_URL)
+    text = text_of(response)
+    names = re.findall(r"(Pavel Potential|Clara Claimed|Vera Verified)", text)
     assert (
         names.index("Clara Claimed") < names.index("Vera Verified") < names.index("Pavel Potential")
     )
-    assert reverse("avsoft_support_clients:verify", args=[claimed.support_profile.pk]) in html
-    assert reverse("avsoft_support_clients:unverify", args=[current.support_profile.pk]) in html
-    assert "UNKNOWN-5" in html
-    assert potential.email in html
+    actions = {href.split("?")[0]: text for href, text in links(response)}
+    verify = reverse("avsoft_support_clients:verify", args=[claimed.support_profile.pk])
+    unverify = reverse("avsoft_support_clients:unverify", args=[current.support_profile.pk])
+    assert actions[verify] == "Verify Clara Claimed"
+    assert actions[unverify] == "Unverify Vera Verified"
+    assert "UNKNOWN-5" in text
+    assert potential.email in text
 
     html = verified_staff_client.get(MEMBERS_URL, {"client_status": "claimed"}).content.decode()
     assert "Clara Claimed" in html and "Vera Verified" not in html
@@ -354,7 +368,11 @@ def test_import_preview_then_confirm(verified_staff_client, make_member, support
     assert response.status_code == 200
     html = response.content.decode()
     assert "1 accounts will be created and 1 updated" in html
-    assert "Import these rows" in html
+    confirm = find_one(response, f'main form[action="{IMPORT_URL}"]:has(button[name="confirm"])')
+    assert_in_html(
+        '<button type="submit" name="confirm" value="1" class="button">Import these rows</button>',
+        confirm,
+    )
     assert ClientAccount.objects.count() == 1  # nothing saved yet
 
     content = response.context["confirm_form"].initial["content"]
@@ -380,9 +398,9 @@ def test_import_without_an_active_column_leaves_existing_accounts_as_they_are(
     text = "company,invoice_numbers\nRomashka,INV-3\nVector LLC,INV-4\n"
     response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload(text)})
     assert response.status_code == 200
-    html = response.content.decode()
-    dormant_row = html[html.index('id="avs-import-line-2"') : html.index('id="avs-import-line-3"')]
-    assert "<td>no <span" in dormant_row and "(unchanged)" in dormant_row
+    active = find_one(response, "#avs-import-line-2").find_all("td")[5]  # the Active column
+    assert text_of(active) == "no (unchanged)"
+    assert text_of(find_one(active, ".avs-muted")) == "(unchanged)"
 
     content = response.context["confirm_form"].initial["content"]
     verified_staff_client.post(IMPORT_URL, {"content": content, "confirm": "1"})
@@ -404,7 +422,7 @@ def test_import_reports_every_bad_row_and_imports_nothing(verified_staff_client)
     )
     response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload(text)})
     assert response.status_code == 400
-    html = response.content.decode().replace("&#x27;", "'")
+    shown = text_of(response)
     for error in (
         "The company is empty.",
         "Number TAKEN-1 already belongs to Romashka.",
@@ -414,9 +432,10 @@ def test_import_reports_every_bad_row_and_imports_nothing(verified_staff_client)
         "Number G 1 is also on line 2.",
         "4 rows have errors",
     ):
-        assert error in html, error
-    assert 'href="#avs-import-line-3"' in html
-    assert "Import these rows" not in html
+        assert error in shown, error
+    assert ("#avs-import-line-3", "Line 3") in links(find_one(response, ".avs-error-summary"))
+    assert select(response, 'button[name="confirm"]') == []
+    assert "Import these rows" not in shown
 
     # Confirming the same content anyway imports nothing.
     response = verified_staff_client.post(IMPORT_URL, {"content": text, "confirm": "1"})
@@ -437,9 +456,9 @@ def test_import_reads_windows_1251_with_semicolons(verified_staff_client):
 
 def test_import_file_errors(verified_staff_client):
     response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload("name,numbers\nA,1\n")})
-    html = response.content.decode().replace("&#x27;", "'")
-    assert "'company' is missing" in html
-    assert "Unknown columns: name, numbers" in html
+    shown = text_of(response)
+    assert "'company' is missing" in shown
+    assert "Unknown columns: name, numbers" in shown
     response = verified_staff_client.post(IMPORT_URL, {})
     assert "Choose a CSV file." in response.content.decode()
 
@@ -463,9 +482,43 @@ def test_import_is_all_or_nothing(db, support_staff):
 
 
 def test_import_needs_the_add_permission(client, make_staff):
-    otp_login(client, make_staff(username="editor"))
-    response = client.get(IMPORT_URL)
-    assert response.status_code in (302, 403)
+    from django.contrib.auth.models import Permission
+
+    # May change client accounts, not add them.
+    clerk = make_staff(username="clerk")
+    clerk.user_permissions.add(Permission.objects.get(codename="change_clientaccount"))
+    otp_login(client, clerk)
+    text = "company,invoice_numbers\nVector LLC,INV-1\n"
+
+    # The clients listing offers no import.
+    listing = client.get(LIST_URL)
+    assert listing.status_code == 200
+    assert select(listing, f'a[href="{IMPORT_URL}"]') == []
+
+    # Neither the page, nor checking a file, nor importing rows: Wagtail sends the clerk to the
+    # dashboard and says why.
+    for response in (
+        client.get(IMPORT_URL, follow=True),
+        client.post(IMPORT_URL, {"file": csv_upload(text)}, follow=True),
+        client.post(IMPORT_URL, {"content": text, "confirm": "1"}, follow=True),
+    ):
+        assert response.redirect_chain == [("/admin/", 302)]
+        assert admin_messages(response) == [
+            ("error", "Sorry, you do not have permission to access this area.")
+        ]
+    assert not ClientAccount.objects.exists()
+    assert not ClientInvoiceNumber.objects.exists()
+    assert not ModelLogEntry.objects.exists()
+
+    # The add permission is all that was missing: with it, the same rows are imported.
+    clerk.user_permissions.add(Permission.objects.get(codename="add_clientaccount"))
+    response = client.post(IMPORT_URL, {"content": text, "confirm": "1"})
+    assert (response.status_code, response["Location"]) == (302, LIST_URL)
+    account = ClientAccount.objects.get()
+    assert (account.company, [n.number for n in account.invoice_numbers.all()]) == (
+        "Vector LLC",
+        ["INV-1"],
+    )
 
 
 def test_search_accounts_and_members_without_regard_to_case(verified_staff_client, make_member):

@@ -7,7 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from avsoft_support.models import TicketStatus
-from tests.utils import otp_login
+from tests.utils import find_one, links, otp_login, select, text_of
+
+LIST_URL = "/admin/support/tickets/"
 
 
 def test_the_panel_counts_new_tickets_by_client_status_overdue_and_mine(
@@ -17,7 +19,7 @@ def test_the_panel_counts_new_tickets_by_client_status_overdue_and_mine(
     make_admin_ticket(client_status="current")
     make_admin_ticket(client_status="current", sla_due_at=now - timedelta(minutes=5))
     make_admin_ticket(client_status="claimed")
-    make_admin_ticket(
+    mine = make_admin_ticket(
         client_status="potential",
         status=TicketStatus.IN_PROGRESS,
         assignee=support_staff,
@@ -27,18 +29,23 @@ def test_the_panel_counts_new_tickets_by_client_status_overdue_and_mine(
 
     response = verified_staff_client.get("/admin/")
     assert response.status_code == 200
-    html = response.content.decode()
-    panel = html[html.index('id="avsoft-support-queue-section"') :]
-    panel = panel[: panel.index("</section>")]
+    panel = find_one(response, "#avsoft-support-queue-section")
     counts = response.context["request"]._avsoft_support_ticket_counts
     assert (counts["new_current"], counts["new_claimed"], counts["new_potential"]) == (2, 1, 0)
     assert counts["overdue"] == 1 and counts["mine"] == 1 and counts["open"] == 4
-    assert "new: Current client" in panel
-    assert "?status=new&amp;client_status=current" in panel
-    assert "first response overdue" in panel and "?overdue=true" in panel
-    assert "Mine and in progress" in panel
+    queue = links(find_one(panel, "ul.avs-queue"))
+    assert queue == [
+        (f"{LIST_URL}?status=new&client_status=current", "2 new: Current client"),
+        (f"{LIST_URL}?status=new&client_status=claimed", "1 new: Claimed client"),
+        (f"{LIST_URL}?status=new&client_status=potential", "0 new: Potential client"),
+        (f"{LIST_URL}?overdue=true", "1 first response overdue"),
+        (f"{LIST_URL}?assignee=me", "1 open, assigned to me"),
+        (f"{LIST_URL}?assignee=unassigned", "3 open, unassigned"),
+    ]
+    my_tickets = [links(row.select_one("td")) for row in panel.select("table tbody tr")]
+    assert my_tickets == [[(f"{LIST_URL}edit/{mine.pk}/", f"{mine.number} Mine and in progress")]]
     # The summary row.
-    assert "4 open tickets" in html
+    assert (LIST_URL, "4 open tickets") in links(response)
 
 
 def test_the_dashboard_query_count_does_not_grow_with_tickets(
@@ -63,7 +70,9 @@ def test_the_dashboard_query_count_does_not_grow_with_tickets(
 def test_editors_get_no_panel_no_count_no_badge(client, make_staff, make_admin_ticket):
     make_admin_ticket()
     otp_login(client, make_staff(username="editor"))
-    html = client.get("/admin/").content.decode()
+    response = client.get("/admin/")
+    html = response.content.decode()
+    assert select(response, "#avsoft-support-queue-section") == []
     assert "avsoft-support-queue" not in html
     assert "open ticket" not in html
     assert "Tickets (" not in html
@@ -72,18 +81,19 @@ def test_editors_get_no_panel_no_count_no_badge(client, make_staff, make_admin_t
 def test_the_panel_warns_when_new_tickets_would_mail_nobody(
     verified_staff_client, site, support_page, support_settings
 ):
-    def panel():
-        html = verified_staff_client.get("/admin/").content.decode()
-        section = html[html.index('id="avsoft-support-queue-section"') :]
-        return section[: section.index("</section>")]
+    def warnings():
+        panel = find_one(verified_staff_client.get("/admin/"), "#avsoft-support-queue-section")
+        return panel.select(".help-warning")
 
-    assert "mailed to nobody" not in panel()  # the fixture's settings name two addresses
+    assert warnings() == []  # the fixture's settings name two addresses
 
     support_settings.notification_emails = ""
     support_settings.save()
-    html = panel()
-    assert "New tickets on Test are mailed to nobody" in html
-    assert f'href="/admin/settings/avsoft_support/supportsettings/{site.pk}/"' in html
+    [warning] = warnings()
+    assert text_of(warning).startswith("New tickets on Test are mailed to nobody")
+    assert links(warning) == [
+        (f"/admin/settings/avsoft_support/supportsettings/{site.pk}/", "Set the support addresses")
+    ]
 
     support_page.unpublish()  # no support page on the site: nothing to warn about
-    assert "mailed to nobody" not in panel()
+    assert warnings() == []

@@ -1,5 +1,6 @@
 """The ticket in the admin: one screen with the conversation, reply, controls and customer."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -23,7 +24,18 @@ from avsoft_support.models import (
     Message,
     TicketStatus,
 )
-from tests.utils import otp_login
+from tests.utils import (
+    assert_in_html,
+    assert_no_tag_in_html,
+    assert_tag_in_html,
+    definitions,
+    find_one,
+    hrefs,
+    links,
+    otp_login,
+    select,
+    text_of,
+)
 
 
 def edit_url(ticket):
@@ -60,9 +72,9 @@ def ticket(make_admin_ticket, make_member):
     )
 
 
-def unquoted(html):
-    """The page's text without quotation marks (a catalogue may turn ' into curly quotes)."""
-    return re.sub("&#x27;|[\u2018\u2019\u201c\u201d'\"]", "", html)
+def unquoted(text):
+    """The text without quotation marks (a catalogue may turn ' into curly quotes)."""
+    return re.sub("[\u2018\u2019\u201c\u201d'\"]", "", text)
 
 
 def reply_data(**overrides):
@@ -79,7 +91,7 @@ def reply_data(**overrides):
 def test_the_screen_shows_conversation_notes_distinct_and_the_customer(
     verified_staff_client, ticket, support_staff
 ):
-    Message.objects.create(
+    note = Message.objects.create(
         ticket=ticket,
         author=support_staff,
         body="Looks like #123",
@@ -88,31 +100,52 @@ def test_the_screen_shows_conversation_notes_distinct_and_the_customer(
     )
     response = verified_staff_client.get(edit_url(ticket))
     assert response.status_code == 200
-    html = response.content.decode()
-    assert "Export stops at 50%" in html
-    assert ticket.number in html
+    main = find_one(response, "main")
+    assert text_of(find_one(main, "#avs-ticket-title")) == f"{ticket.number} Export stops at 50%"
+    question, shown_note = main.select("ol.avs-conversation > li")
     # Markdown went through sanitize.py: the log is a code block.
-    assert "<code>" in html and "ERROR 42 at export.c:17" in html
+    assert text_of(find_one(question, ".avs-message__body pre > code")) == (
+        "ERROR 42 at export.c:17"
+    )
     # The note says what it is in words, not only by its colour.
-    assert "avs-message--internal" in html
-    assert "Internal note: staff only" in html
+    assert shown_note["id"] == f"message-{note.pk}"
+    assert "avs-message--internal" in shown_note["class"]
+    assert text_of(find_one(shown_note, ".avs-tag")) == "Internal note: staff only"
     # The customer, their claim and the verify action.
-    for text in (
-        "Ivan Petrov",
-        "ivan@example.com",
-        "Romashka",
-        "INV-7",
-        "Claimed client",
-        "+7 900 000-00-00",
-        "Verify as a current client",
-    ):
-        assert text in html, text
+    customer = find_one(main, "section[aria-labelledby='avs-customer-heading']")
+    facts = definitions(customer)
+    assert {
+        label: facts[label]
+        for label in (
+            "Name",
+            "E-mail",
+            "Phone",
+            "Company they gave",
+            "Invoice/order number they gave",
+            "Client status now",
+        )
+    } == {
+        "Name": "Ivan Petrov",
+        "E-mail": "ivan@example.com",
+        "Phone": "+7 900 000-00-00",
+        "Company they gave": "Romashka",
+        "Invoice/order number they gave": "INV-7",
+        "Client status now": "Claimed client",
+    }
+    assert ("mailto:ivan@example.com", "ivan@example.com") in links(customer)
+    verify = find_one(customer, "form")
+    assert verify["action"] == reverse(
+        "avsoft_support_clients:verify", args=[ticket.author.support_profile.pk]
+    )
+    assert_in_html(
+        '<button type="submit" class="button">Verify as a current client</button>', verify
+    )
     # The controls and the reply form.
-    assert 'name="controls-status"' in html
-    assert 'name="controls-assignee"' in html
-    assert 'name="controls-criticality"' in html
-    assert 'name="reply-body"' in html and 'name="reply-files"' in html
-    assert 'href="' + history_url(ticket) + '"' in html
+    for name in ("controls-status", "controls-assignee", "controls-criticality"):
+        assert_tag_in_html(f'<select name="{name}">', main)
+    assert_tag_in_html('<textarea name="reply-body">', main)
+    assert_tag_in_html('<input type="file" name="reply-files">', main)
+    assert (history_url(ticket), "Full history") in links(main)
 
 
 def test_a_public_reply_meets_the_sla_is_logged_and_mails_the_customer(
@@ -203,7 +236,7 @@ def test_reply_then_status_shows_both_status_changes_in_the_history(verified_sta
         edit_url(ticket), reply_data(**{"reply-status_after": "waiting"})
     )
     assert response.status_code == 302
-    html = unquoted(verified_staff_client.get(history_url(ticket)).content.decode())
+    html = unquoted(text_of(verified_staff_client.get(history_url(ticket))))
     assert "Status changed from New to In progress" in html
     assert "Status changed from In progress to Waiting for customer" in html
     assert "Support replied" in html
@@ -242,18 +275,22 @@ def test_an_empty_message_is_refused_with_an_error_linked_to_the_field(
 ):
     response = verified_staff_client.post(edit_url(ticket), reply_data(**{"reply-body": ""}))
     assert response.status_code == 400
-    html = response.content.decode()
-    assert 'href="#id_reply-body"' in html
+    summary = find_one(response, "main .avs-reply-form [role=alert]")
+    assert "#id_reply-body" in hrefs(summary)
+    assert_tag_in_html('<textarea name="reply-body" id="id_reply-body">', response)
     assert Message.objects.filter(ticket=ticket).count() == 1
 
 
 def test_canned_reply_is_inserted_by_the_server_without_javascript(verified_staff_client, ticket):
     canned = CannedReply.objects.create(title="Ask for logs", text="Please attach `support.log`.")
     response = verified_staff_client.get(edit_url(ticket))
-    html = response.content.decode()
-    assert "Ask for logs" in html
-    assert 'id="avs-canned-replies"' in html  # the texts for the small script
-    assert "avsoft_support/admin.js" in html
+    assert "Ask for logs" in [
+        text_of(option) for option in select(response, 'select[name="reply-canned_reply"] option')
+    ]
+    # The texts for the small script.
+    texts = find_one(response, 'script#avs-canned-replies[type="application/json"]')
+    assert json.loads(texts.string) == {str(canned.pk): "Please attach `support.log`."}
+    assert_tag_in_html('<script src="/static/avsoft_support/admin.js" defer>', response)
 
     response = verified_staff_client.post(
         edit_url(ticket),
@@ -290,14 +327,13 @@ def test_controls_change_status_assignee_criticality_each_logged_and_in_history(
         assert f"avsoft_support.ticket.{action}" in logged
     assert [m.to for m in mail.outbox] == [["ivan@example.com"]]  # the status change
 
-    html = unquoted(verified_staff_client.get(history_url(ticket)).content.decode())
+    html = unquoted(text_of(verified_staff_client.get(history_url(ticket))))
     assert "Status changed from New to Waiting for customer" in html
     assert "Assigned to Sofia Sidorova" in html
     assert "Criticality changed from Normal to High: a major function does not work" in html
     # The screen itself lists the recent history too.
-    assert (
-        "Assigned to Sofia Sidorova" in verified_staff_client.get(edit_url(ticket)).content.decode()
-    )
+    recent = select(verified_staff_client.get(edit_url(ticket)), "ol.avs-history > li > span")
+    assert "Assigned to Sofia Sidorova" in [text_of(entry) for entry in recent]
 
     # Unassign.
     verified_staff_client.post(
@@ -382,7 +418,8 @@ def test_staff_download_attachments_with_safe_headers(verified_staff_client, tic
     )
     attachment = message.attachments.get()
     url = reverse("avsoft_support_tickets:attachment", args=[attachment.pk])
-    assert url in verified_staff_client.get(edit_url(ticket)).content.decode()
+    shown = links(find_one(verified_staff_client.get(edit_url(ticket)), "main .avs-attachments"))
+    assert shown == [(url, "report <1>.html")]
 
     response = verified_staff_client.get(url)
     assert response.status_code == 200
@@ -424,8 +461,11 @@ def test_read_only_staff_see_the_ticket_but_cannot_change_it(client, ticket, mak
     otp_login(client, viewer)
     response = client.get(edit_url(ticket))
     assert response.status_code == 200
-    html = response.content.decode()
-    assert 'name="reply-body"' not in html and 'name="controls-status"' not in html
+    main = find_one(response, "main")
+    assert text_of(find_one(main, "#avs-ticket-title")).endswith("Export stops at 50%")
+    assert main.select("form") == []
+    assert_no_tag_in_html('<textarea name="reply-body">', main)
+    assert_no_tag_in_html('<select name="controls-status">', main)
     response = client.post(edit_url(ticket), reply_data())
     assert response.status_code in (302, 403)
     assert Message.objects.filter(ticket=ticket).count() == 1
@@ -448,14 +488,15 @@ def test_the_screen_query_count_does_not_grow_with_the_conversation(
         )
     with CaptureQueriesContext(connection) as long:
         response = verified_staff_client.get(edit_url(ticket))
-    assert response.content.decode().count('class="avs-message ') == 9
+    assert len(select(response, "ol.avs-conversation > li.avs-message")) == 9
     assert len(long) == len(short), "\n".join(q["sql"] for q in long)
 
 
 def test_overdue_ticket_says_so(verified_staff_client, make_admin_ticket):
     late = make_admin_ticket(sla_due_at=timezone.now() - timedelta(hours=2))
-    html = verified_staff_client.get(edit_url(late)).content.decode()
-    assert "First response overdue" in html
+    response = verified_staff_client.get(edit_url(late))
+    badge = find_one(response, ".avs-ticket__tags .avs-sla--overdue")
+    assert text_of(badge) == "First response overdue"  # in words, not by colour alone
 
 
 def test_without_ticket_permissions_existing_and_missing_tickets_answer_alike(

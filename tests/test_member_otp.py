@@ -13,7 +13,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from avsoft_support.otp import devices
 from avsoft_support.otp import session as otp_session
-from tests.utils import PASSWORD, otp_login, totp_token
+from tests.utils import (
+    PASSWORD,
+    assert_tag_in_html,
+    find_one,
+    label_for,
+    otp_login,
+    select,
+    text_of,
+    totp_token,
+)
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -23,7 +32,9 @@ def name(view):
 
 
 def codes_on_page(response):
-    return re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    codes = [text_of(code) for code in select(response, "ol.avs-otp-backup-codes > li > code")]
+    assert all(re.fullmatch(r"[a-z2-7]{8}", code) for code in codes), codes
+    return codes
 
 
 def turn_on(client, user):
@@ -48,17 +59,18 @@ def test_setup_shows_qr_and_secret_then_confirms_and_shows_backup_codes_once(cli
 
     page = client.get(name("member_otp_setup"))
     assert page.status_code == 200
-    html = page.content.decode()
+    main = find_one(page, "main")
     device = TOTPDevice.objects.get(user=member)
-    assert '<svg width="' in html and devices.secret_for_display(device) in html
-    assert 'for="id_code"' in html and 'aria-describedby="id_code_helptext"' in html
+    assert find_one(main, "figure.avs-otp-qr-figure > svg").get("width")
+    assert text_of(find_one(main, "#avs-otp-secret")) == devices.secret_for_display(device)
+    assert label_for(main, "id_code")
+    assert_tag_in_html('<input name="code" id="id_code" aria-describedby="id_code_helptext">', main)
     assert "no-cache" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
 
     wrong = client.post(name("member_otp_setup"), {"code": "000000"})
     assert wrong.status_code == 200
-    wrong_html = wrong.content.decode()
-    assert 'class="avs-error-summary"' in wrong_html and "That code is not right" in wrong_html
-    assert 'aria-invalid="true"' in wrong_html
+    assert "That code is not right" in text_of(find_one(wrong, "main .avs-error-summary"))
+    assert_tag_in_html('<input name="code" aria-invalid="true">', find_one(wrong, "main"))
     device.refresh_from_db()
     assert not device.confirmed
     device.throttle_reset()

@@ -22,7 +22,17 @@ from wagtail.snippets.models import get_snippet_models
 from avsoft_support.audit import OTP_RESET
 from avsoft_support.checks import check_staff_otp
 from avsoft_support.otp import devices
-from tests.utils import PASSWORD, otp_login, totp_token
+from tests.utils import (
+    PASSWORD,
+    assert_tag_in_html,
+    find_one,
+    hrefs,
+    links,
+    otp_login,
+    select,
+    text_of,
+    totp_token,
+)
 
 VERIFY = "avsoft_support_otp:verify"
 ENROL = "avsoft_support_otp:enrol"
@@ -42,7 +52,13 @@ def is_verified_session(client):
 
 
 def codes_on_page(response):
-    return re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    codes = [text_of(code) for code in select(response, "ol.avs-otp-backup-codes > li > code")]
+    assert all(re.fullmatch(r"[a-z2-7]{8}", code) for code in codes), codes
+    return codes
+
+
+def shown_secret(response):
+    return text_of(find_one(response, "#avs-otp-secret"))
 
 
 # The gate
@@ -124,8 +140,8 @@ def test_login_logout_catalogue_and_sprite_stay_open(client, staff_user):
 def test_wagtail_login_page_is_unchanged_for_visitors(client, db):
     response = client.get(reverse("wagtailadmin_login"))
     assert response.status_code == 200
-    assert b'name="password"' in response.content
-    assert b'name="code"' not in response.content
+    assert_tag_in_html('<input type="password" name="password">', response)
+    assert select(response, '[name="code"]') == []
 
 
 def test_anonymous_visitors_get_wagtails_login_redirect(client, db):
@@ -219,16 +235,15 @@ def test_enrolment_end_to_end(client, make_staff):
 
     page = client.get(response["Location"])
     assert page.status_code == 200
-    html = page.content.decode()
     device = TOTPDevice.objects.get(user=user)
     assert device.confirmed is False
-    assert '<svg width="' in html and 'class="avs-otp-qr"' in html
+    assert find_one(page, "svg.avs-otp-qr").get("width")
     secret = devices.secret_for_display(device)
     assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{4}", secret)
-    assert secret in html
-    assert 'id="wagtail-sidebar"' not in html  # no menu before the second factor
+    assert shown_secret(page) == secret
+    assert select(page, "#wagtail-sidebar") == []  # no menu before the second factor
     # Reloading shows the same key: a scanned code keeps working.
-    assert secret in client.get(reverse(ENROL), {"next": home}).content.decode()
+    assert shown_secret(client.get(reverse(ENROL), {"next": home})) == secret
     assert TOTPDevice.objects.filter(user=user).count() == 1
 
     wrong = client.post(reverse(ENROL), {"code": "000000", "next": home})
@@ -252,7 +267,7 @@ def test_enrolment_end_to_end(client, make_staff):
     codes = codes_on_page(codes_page)
     assert len(codes) == devices.BACKUP_CODE_COUNT == 10
     assert "They will not be shown again" in codes_page.content.decode()
-    assert f'href="{home}"' in codes_page.content.decode()
+    assert home in hrefs(find_one(codes_page, "main"))
     assert sorted(codes) == sorted(
         StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
     )
@@ -287,8 +302,8 @@ def test_verify_with_the_app_code(client, staff_user):
     account = reverse("wagtailadmin_account")
     page = client.get(reverse(VERIFY), {"next": account})
     assert page.status_code == 200
-    assert b'autocomplete="one-time-code"' in page.content
-    assert b'id="wagtail-sidebar"' not in page.content
+    assert_tag_in_html('<input name="code" autocomplete="one-time-code">', page)
+    assert select(page, "#wagtail-sidebar") == []
     key_before = client.session.session_key
     response = client.post(
         reverse(VERIFY), {"code": totp_token(device_of(staff_user)), "next": account}
@@ -456,9 +471,9 @@ def test_a_backup_code_login_without_an_app_leads_to_enrolment(client, make_staf
 
 
 def test_the_account_page_links_to_two_factor_management(staff_client):
-    html = staff_client.get(reverse("wagtailadmin_account")).content.decode()
-    assert "Two-factor authentication" in html
-    assert reverse("avsoft_support_otp:manage") in html
+    response = staff_client.get(reverse("wagtailadmin_account"))
+    manage = reverse("avsoft_support_otp:manage")
+    assert (manage, "Two-factor authentication") in links(response)
 
 
 def test_the_manage_page(staff_client, staff_user):
@@ -467,8 +482,8 @@ def test_the_manage_page(staff_client, staff_user):
     assert response.status_code == 200
     html = response.content.decode()
     assert "You have 10 unused backup codes" in html
-    assert reverse(ENROL) in html
-    assert 'id="wagtail-sidebar"' in html
+    assert (reverse(ENROL), "Replace authenticator app") in links(response)
+    assert find_one(response, "#wagtail-sidebar")
     assert "Other users" not in html
 
 
@@ -480,7 +495,7 @@ def test_replacing_the_device_keeps_the_old_one_until_the_new_is_confirmed(clien
     assert "Replace your authenticator app" in page.content.decode()
     new = TOTPDevice.objects.get(user=staff_user, confirmed=False)
     assert new.key != old.key
-    assert devices.secret_for_display(new) in page.content.decode()
+    assert shown_secret(page) == devices.secret_for_display(new)
 
     # Abandoned half-way: the old device still signs in.
     other = client.__class__()
@@ -509,7 +524,7 @@ def test_superuser_resets_another_users_devices(client, make_staff, staff_user):
     devices.generate_backup_codes(staff_user)
     otp_login(client, boss)
 
-    users_page = client.get(reverse("wagtailusers_users:index")).content.decode()
+    users_page = hrefs(client.get(reverse("wagtailusers_users:index")))
     reset_url = reverse("avsoft_support_otp:reset", args=[staff_user.pk])
     assert reset_url in users_page
     assert reverse("avsoft_support_otp:reset", args=[boss.pk]) not in users_page
@@ -549,7 +564,7 @@ def test_only_superusers_may_reset(client, make_staff, staff_user):
     assert client.get(reset_url).status_code == 404
     assert client.post(reset_url).status_code == 404
     assert TOTPDevice.objects.filter(user=staff_user).exists()
-    assert reset_url not in client.get(reverse("wagtailusers_users:index")).content.decode()
+    assert reset_url not in hrefs(client.get(reverse("wagtailusers_users:index")))
 
 
 def test_an_unverified_superuser_cannot_reset(client, make_staff, staff_user):

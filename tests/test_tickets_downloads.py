@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from avsoft_support import tickets
 from avsoft_support.models import Attachment
+from tests.utils import assert_in_html, find_one, select, text_of
 
 CONTENT = bytes(range(256)) * 1200  # 307,200 bytes, every byte value
 
@@ -52,10 +53,12 @@ def test_owner_downloads_the_identical_file(client, member, attachment):
 
 def test_ticket_page_links_to_the_download_with_name_and_size(client, member, attachment):
     client.force_login(member)
-    content = client.get(f"/support/{attachment.message.ticket.number}/").content.decode()
-    assert f'href="{download_url(attachment)}"' in content
-    assert "report &lt;final&gt;.bin" in content
-    assert "300.0\xa0KB" in content or "300.0 KB" in content
+    response = client.get(f"/support/{attachment.message.ticket.number}/")
+    [item] = select(response, "main ul.avs-attachments > li")
+    assert_in_html(
+        f'<a href="{download_url(attachment)}" download>report &lt;final&gt;.bin</a>', item
+    )
+    assert text_of(find_one(item, ".avs-size")).replace("\xa0", " ") == "(300.0 KB)"
 
 
 @pytest.mark.parametrize(

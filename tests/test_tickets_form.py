@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils.html import escape
 from wagtail.models import Page
 
 from avsoft_support.models import (
@@ -19,7 +18,16 @@ from avsoft_support.models import (
     Product,
     Ticket,
 )
-from tests.utils import stored_attachment_files, ticket_form_data
+from tests.utils import (
+    assert_tag_in_html,
+    field_value,
+    find_one,
+    hrefs,
+    label_for,
+    stored_attachment_files,
+    text_of,
+    ticket_form_data,
+)
 
 NEW = "/support/new/"
 LIMIT = 300 * 1024
@@ -46,16 +54,26 @@ def assert_nothing_stored(files_before, profile_before=None):
         assert profile.client_status == profile_before.client_status
 
 
+def ticket_form(response):
+    return find_one(response, "main form[data-avs-ticket-form]")
+
+
 def assert_typed_values_kept(response, data):
-    content = response.content.decode()
-    for name in ("subject", "product_version", "os_version", "product_other", "invoice_number"):
+    form = ticket_form(response)
+    for name in (
+        "subject",
+        "product_version",
+        "os_version",
+        "product_other",
+        "invoice_number",
+        "description",
+        "steps_to_problem",
+        "steps_to_reproduce",
+    ):
         if data.get(name):
-            assert f'value="{escape(data[name])}"' in content, name
-    for name in ("description", "steps_to_problem", "steps_to_reproduce"):
-        if data.get(name):
-            assert escape(data[name]) in content, name
+            assert field_value(form, name) == data[name], name
     if data.get("product"):
-        assert f'<option value="{data["product"]}" selected>' in content
+        assert field_value(form, "product") == str(data["product"])
 
 
 def test_anonymous_visitor_is_sent_to_log_in(client, support_page):
@@ -73,7 +91,8 @@ def test_form_has_every_field_with_help_beside_it(member_client, support_page, p
     response = member_client.get(NEW)
 
     assert response.status_code == 200
-    content = response.content.decode()
+    form = ticket_form(response)
+    assert (form["method"], form["enctype"]) == ("post", "multipart/form-data")
     for name in (
         "subject",
         "product",
@@ -87,21 +106,27 @@ def test_form_has_every_field_with_help_beside_it(member_client, support_page, p
         "invoice_number",
         "attachments",
     ):
-        assert f'<label for="id_{name}">' in content, name
-        assert f'aria-describedby="id_{name}_helptext"' in content, name
-        assert f'id="id_{name}_helptext"' in content, name
-    assert "Editors say: one problem per ticket" in content
-    assert "Screenshots and logs help us most." in content
+        assert label_for(form, f"id_{name}"), name
+        field = find_one(form, f'[name="{name}"]')
+        assert (field["id"], field["aria-describedby"]) == (f"id_{name}", f"id_{name}_helptext")
+        assert text_of(find_one(form, f"#id_{name}_helptext")), name
+    assert text_of(find_one(form, "#id_subject_helptext")) == "Editors say: one problem per ticket"
+    attachments_help = text_of(find_one(form, "#id_attachments_helptext"))
+    assert "Screenshots and logs help us most." in attachments_help
     # The limit stated beside the field, and given to the browser check.
-    assert "Up to 5 files of any format, each at most 300 KB (307,200 bytes)." in content
-    assert 'data-max-size="307200"' in content
-    assert 'data-max-files="5"' in content
-    assert "ticket-form.js" in content
+    assert "Up to 5 files of any format, each at most 300 KB (307,200 bytes)." in text_of(form)
+    limits = find_one(form, "[data-max-size]")
+    assert (limits["data-max-size"], limits["data-max-files"]) == ("307200", "5")
+    assert_tag_in_html('<script src="/static/avsoft_support/ticket-form.js">', response)
     # Active products and "Other"; not the inactive one.
-    assert f'<option value="{product.pk}">AVSoft Analyzer</option>' in content
-    assert '<option value="other">' in content
-    assert "Retired Tool" not in content
-    assert 'enctype="multipart/form-data"' in content
+    options = [
+        (option["value"], text_of(option))
+        for option in form.select('select[name="product"] option')
+    ]
+    assert (str(product.pk), "AVSoft Analyzer") in options
+    assert "other" in [value for value, _ in options]
+    assert "Retired Tool" not in [text for _, text in options]
+    assert "Retired Tool" not in response.content.decode()
 
 
 def test_valid_ticket_is_filed_with_its_files(member_client, member, product):
@@ -199,11 +224,12 @@ def test_missing_field_is_refused_and_nothing_stored(member_client, member, prod
     assert form.errors["attachments"] == [
         "Files are not kept when the form comes back: please choose them again."
     ]
-    content = response.content.decode()
-    assert "Please correct the following:" in content
-    assert f'href="#id_{missing}"' in content  # the summary links to the field
-    assert f'aria-describedby="id_{missing}_helptext id_{missing}_error_1"' in content
-    assert f'id="id_{missing}_error_1"' in content
+    summary = find_one(response, "main .avs-error-summary")
+    assert text_of(find_one(summary, "h2")) == "Please correct the following:"
+    assert f"#id_{missing}" in hrefs(summary)  # the summary links to the field
+    field = find_one(ticket_form(response), f'[name="{missing}"]')
+    assert field["aria-describedby"] == f"id_{missing}_helptext id_{missing}_error_1"
+    assert text_of(find_one(response, f"#id_{missing}_error_1")) == "This field is required."
     assert_typed_values_kept(response, data)
 
 
@@ -218,7 +244,7 @@ def test_other_product_without_a_name_is_refused(member_client, member, product)
     assert response.context["form"].errors == {
         "product_other": ["Enter the product's name: you chose “Other” in the product list."]
     }
-    assert '<option value="other" selected>' in response.content.decode()
+    assert field_value(ticket_form(response), "product") == "other"
     assert_typed_values_kept(response, {**data, "product": "other", "product_other": ""})
 
 
@@ -237,8 +263,7 @@ def test_file_one_byte_over_the_limit_is_refused(member_client, member, product)
     assert errors["attachments"][0] == (
         "“big dump.bin” is 300 KB (307,201 bytes); each file may be at most 300 KB (307,200 bytes)."
     )
-    content = response.content.decode()
-    assert escape("“big dump.bin” is 300 KB (307,201 bytes)") in content
+    assert "“big dump.bin” is 300 KB (307,201 bytes)" in text_of(find_one(response, "main"))
     assert_typed_values_kept(response, data)
 
 
@@ -334,8 +359,8 @@ def test_other_number_makes_a_claimed_client(member_client, member, product, cli
 def test_second_ticket_does_not_ask_again(member_client, member, product, client_account):
     member_client.post(NEW, ticket_form_data(product, invoice_number="ORDER-999"))
 
-    page = member_client.get(NEW).content.decode()
-    assert 'name="invoice_number"' not in page
+    page = member_client.get(NEW)
+    assert ticket_form(page).select('[name="invoice_number"]') == []
     # A number sent anyway is ignored: the one on file stays.
     member_client.post(NEW, ticket_form_data(product, invoice_number="INV-2026-0042"))
 
@@ -348,7 +373,7 @@ def test_second_ticket_does_not_ask_again(member_client, member, product, client
 def test_member_with_a_number_on_file_is_not_asked(client, make_member, support_page, product):
     user = make_member(username="known", invoice_number="INV-1", client_status="claimed")
     client.force_login(user)
-    assert 'name="invoice_number"' not in client.get(NEW).content.decode()
+    assert ticket_form(client.get(NEW)).select('[name="invoice_number"]') == []
     client.post(NEW, ticket_form_data(product))
     assert Ticket.objects.get().client_status == ClientStatus.CLAIMED
 

@@ -5,6 +5,16 @@ import pytest
 
 from avsoft_support import tickets
 from avsoft_support.models import Ticket, TicketStatus
+from tests.utils import (
+    assert_in_html,
+    definitions,
+    find_one,
+    hrefs,
+    inline_scripts,
+    links,
+    select,
+    text_of,
+)
 
 pytestmark = pytest.mark.custom_base_page
 
@@ -25,17 +35,25 @@ def test_visitor_sees_intro_rules_and_a_way_in(client, support_page):
     assert response.status_code == 200
     assert "We help our clients with every product." in content
     assert "One problem per ticket, please." in content
-    assert 'href="/account/login/?next=%2Fsupport%2F"' in content
-    assert 'href="/account/register/"' in content
+    prompt = find_one(response, "main .avs-login-prompt")
+    assert links(prompt) == [
+        ("/account/login/?next=%2Fsupport%2F", "Log in"),
+        ("/account/register/", "Register"),
+    ]
     assert "Create new ticket" not in content
-    assert "My tickets</h2>" not in content
+    assert "My tickets" not in [text_of(heading) for heading in select(response, "main h2")]
 
 
 def test_member_with_no_tickets_gets_a_helpful_empty_state(client, member, support_page):
     client.force_login(member)
-    content = client.get("/support/").content.decode()
+    response = client.get("/support/")
+    content = response.content.decode()
     assert "You have not filed any tickets yet." in content
-    assert content.count('href="/support/new/"') == 2  # the button and the empty state
+    # The button and the empty state.
+    new_ticket_links = [
+        link for link in links(find_one(response, "main")) if link[0] == "/support/new/"
+    ]
+    assert new_ticket_links == [("/support/new/", "Create new ticket")] * 2
     assert "One problem per ticket, please." in content
 
 
@@ -51,14 +69,16 @@ def test_a_site_overrides_one_part_of_the_list_by_its_own_template(
     settings.TEMPLATES = [engine]
     client.force_login(member)
 
-    content = client.get("/support/").content.decode()
-    assert "<p>Nothing yet: write to us.</p>" in content
-    assert "You have not filed any tickets yet." not in content
+    response = client.get("/support/")
+    assert_in_html("<p>Nothing yet: write to us.</p>", find_one(response, "main"))
+    assert "You have not filed any tickets yet." not in response.content.decode()
 
     make_ticket(member)
-    content = client.get("/support/").content.decode()
-    assert "<p>Our own filters (3)</p>" in content
-    assert "Export stops" in content  # the rest of the list is the app's
+    response = client.get("/support/")
+    assert_in_html("<p>Our own filters (3)</p>", find_one(response, "main"))
+    assert select(response, "nav.avs-filters") == []
+    [row] = select(response, "tr.avs-ticket-row")  # the rest of the list is the app's
+    assert "Export stops" in text_of(row)
 
 
 def test_list_shows_number_subject_product_status_and_activity(
@@ -70,16 +90,24 @@ def test_list_shows_number_subject_product_status_and_activity(
     client.force_login(member)
 
     response = client.get("/support/")
-    content = response.content.decode()
 
-    assert f'<a href="/support/{ticket.number}/">{ticket.number}</a>' in content
-    assert "Crash on &lt;start&gt;" in content
-    assert "AVSoft Analyzer" in content and "Old Tool" in content
-    assert '<span class="avs-status avs-status--new">New</span>' in content
-    assert '<span class="avs-status avs-status--waiting">Waiting for customer</span>' in content
-    assert 'datetime="' in content
     # Most recent activity first.
-    assert content.index(other.number) < content.index(ticket.number)
+    newer, older = select(response, "main tr.avs-ticket-row")
+    for row, shown in ((newer, other), (older, ticket)):
+        number, subject, product, status, activity = row.find_all("td", recursive=False)
+        url = f"/support/{shown.number}/"
+        assert_in_html(f'<a href="{url}">{shown.number}</a>', number)
+        assert links(subject) == [(url, shown.subject)]
+        assert find_one(activity, "time")["datetime"]
+    assert text_of(older.find_all("td")[1]) == "Crash on <start>"
+    assert [text_of(row.find_all("td")[2]) for row in (newer, older)] == [
+        "Old Tool",
+        "AVSoft Analyzer",
+    ]
+    assert_in_html('<span class="avs-status avs-status--new">New</span>', older)
+    assert_in_html(
+        '<span class="avs-status avs-status--waiting">Waiting for customer</span>', newer
+    )
     assert (
         response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
     )
@@ -96,9 +124,14 @@ def test_open_closed_filter(client, member, make_ticket, support_page):
 
     everything = client.get("/support/").content.decode()
     assert all(t.subject in everything for t in (open_ticket, done, resolved))
-    assert 'aria-current="page">All <span class="avs-count">(3)</span>' in everything
-    assert 'Open <span class="avs-count">(1)</span>' in everything
-    assert 'Resolved and closed <span class="avs-count">(2)</span>' in everything
+    assert [
+        (link["href"], text_of(link), link.get("aria-current"))
+        for link in select(everything, "nav.avs-filters a")
+    ] == [
+        ("?show=all", "All (3)", "page"),
+        ("?show=open", "Open (1)", None),
+        ("?show=closed", "Resolved and closed (2)", None),
+    ]
 
     opened = client.get("/support/?show=open").content.decode()
     assert "Still open" in opened and "All done" not in opened and "Fixed it" not in opened
@@ -117,14 +150,16 @@ def test_list_is_paginated(client, member, make_ticket, support_page):
         make_ticket(member, subject=f"Ticket {index:02d}")
     client.force_login(member)
 
-    first = client.get("/support/").content.decode()
-    assert "Page 1 of 2" in first
-    assert first.count('class="avs-ticket-row') == 20
-    assert 'href="?show=all&amp;page=2"' in first
+    first = client.get("/support/")
+    pages = find_one(first, "nav.avs-pagination")
+    assert "Page 1 of 2" in text_of(pages)
+    assert len(select(first, "tr.avs-ticket-row")) == 20
+    assert links(pages) == [("?show=all&page=2", "Next page")]
 
-    second = client.get("/support/?page=2").content.decode()
-    assert second.count('class="avs-ticket-row') == 3
-    assert "Ticket 00" in second
+    second = client.get("/support/?page=2")
+    rows = select(second, "tr.avs-ticket-row")
+    assert len(rows) == 3
+    assert "Ticket 00" in text_of(rows[-1])
     # A page number out of range shows the last page rather than an error.
     assert client.get("/support/?page=99").status_code == 200
 
@@ -138,7 +173,7 @@ def test_customer_pages_send_the_csp(client, member, make_ticket, support_page, 
         policy = response["Content-Security-Policy"]
         assert "script-src 'self'" in policy, path
         assert "object-src 'none'" in policy, path
-        assert "<script>" not in response.content.decode(), path  # no inline script
+        assert inline_scripts(response) == [], path
     client.logout()
     assert "script-src 'self'" in client.get("/support/")["Content-Security-Policy"]
 
@@ -148,7 +183,8 @@ def test_unknown_ticket_number_for_a_visitor_is_a_404_that_offers_the_login(clie
     assert response.status_code == 404
     content = response.content.decode()
     assert "Ticket not found" in content
-    assert 'href="/account/login/?next=%2Fsupport%2F2026-99999%2F"' in content
+    login = "/account/login/?next=%2Fsupport%2F2026-99999%2F"
+    assert (login, "Log in") in links(find_one(response, "main"))
 
 
 def test_a_member_gets_the_same_404_page_for_someone_elses_ticket_and_a_missing_one(
@@ -161,8 +197,9 @@ def test_a_member_gets_the_same_404_page_for_someone_elses_ticket_and_a_missing_
         assert response.status_code == 404
         content = response.content.decode()
         assert "Ticket not found" in content
-        assert '<a href="/support/">Back to my tickets</a>' in content
-        assert "/account/login/" not in content  # they are logged in already
+        assert_in_html('<a href="/support/">Back to my tickets</a>', find_one(response, "main"))
+        # They are logged in already.
+        assert select(response, '[href^="/account/login/"], [action^="/account/login/"]') == []
         assert "private problem" not in content
         assert response["Cache-Control"].startswith("max-age=0")
 
@@ -178,7 +215,7 @@ def test_a_visitor_whose_session_ended_logs_in_back_to_the_ticket(
     response = client.post(f"/support/{ticket.number}/reply/", {"body": "Still broken"})
     assert response.status_code == 404
     login = f"/account/login/?next=%2Fsupport%2F{ticket.number}%2F"
-    assert f'href="{login}"' in response.content.decode()
+    assert login in hrefs(find_one(response, "main"))
     assert ticket.messages.count() == 1
 
     response = client.post(login, {"username": "member", "password": PASSWORD})
@@ -192,19 +229,22 @@ def test_logging_out_from_a_ticket_goes_to_the_support_page(
     ticket = make_ticket(member)
     client.force_login(member)
     for path in (f"/support/{ticket.number}/", "/support/new/"):
-        content = client.get(path).content.decode()
-        assert '<input type="hidden" name="next" value="/support/">' in content, path
+        logout = find_one(client.get(path), ".avs-login-box form")
+        assert logout["action"] == "/account/logout/", path
+        assert_in_html('<input type="hidden" name="next" value="/support/">', logout)
     response = client.post("/account/logout/", {"next": "/support/"})
     assert response["Location"] == "/support/"
     assert client.get("/support/").status_code == 200
 
 
 def test_the_login_prompt_offers_registration_only_while_it_is_open(client, support_page, settings):
-    assert 'href="/account/register/"' in client.get("/support/").content.decode()
+    def prompt():
+        return hrefs(find_one(client.get("/support/"), "main .avs-login-prompt"))
+
+    assert "/account/register/" in prompt()
     settings.AVSOFT_SUPPORT_REGISTRATION_OPEN = False
-    content = client.get("/support/").content.decode()
-    assert 'href="/account/register/"' not in content
-    assert 'href="/account/login/?next=%2Fsupport%2F"' in content
+    assert prompt() == ["/account/login/?next=%2Fsupport%2F"]
+    assert "/account/register/" not in hrefs(client.get("/support/"))
 
 
 def test_not_a_ticket_number(client, member, support_page):
@@ -228,12 +268,27 @@ def test_ticket_page_shows_every_fact_and_safe_markdown(client, member, make_tic
         steps_to_reproduce="1. Open\n2. **Export**",
     )
     client.force_login(member)
-    content = client.get(f"/support/{ticket.number}/").content.decode()
-    assert "<pre><code>&lt;error code=42/&gt;" in content
-    assert "javascript:" not in content
-    assert "<strong>Export</strong>" in content
-    for fact in ("AVSoft Analyzer", "5.2.1", "Windows 11", "Normal", "Opened a big file."):
-        assert fact in content
+    response = client.get(f"/support/{ticket.number}/")
+    main = find_one(response, "main")
+    description = find_one(main, "article.avs-message-item .avs-markdown")
+    assert find_one(description, "pre > code").get_text() == "<error code=42/>\n"
+    assert description.select("a") == []
+    assert "javascript:" not in text_of(response)
+    assert not [
+        value
+        for element in select(response, "*")
+        for value in element.attrs.values()
+        if "javascript:" in str(value)
+    ]
+    assert_in_html("<strong>Export</strong>", find_one(main, ".avs-ticket-facts"))
+    facts = definitions(main)
+    assert (
+        facts["Product"],
+        facts["Product version"],
+        facts["Operating system"],
+        facts["Criticality"],
+    ) == ("AVSoft Analyzer", "5.2.1", "Windows 11", "Normal")
+    assert "Opened a big file." in text_of(find_one(main, ".avs-ticket-facts"))
 
 
 def test_editors_edit_the_texts_in_the_wagtail_admin(client, support_page, django_user_model):
@@ -243,24 +298,21 @@ def test_editors_edit_the_texts_in_the_wagtail_admin(client, support_page, djang
     otp_login(client, editor)
     response = client.get(f"/admin/pages/{support_page.pk}/edit/")
     assert response.status_code == 200
-    content = response.content.decode()
-    assert "Help texts beside the ticket form" in content
+    assert "Help texts beside the ticket form" in response.content.decode()
+    form = find_one(response, "form#page-edit-form")
     for name in ("intro", "filing_rules", "thank_you_text", "help_subject", "help_attachments"):
-        assert f'name="{name}"' in content, name
+        assert form.select(f'[name="{name}"]'), name
 
 
 @pytest.mark.parametrize(
-    ("mode", "expected"),
+    ("mode", "expected", "fields"),
     [
-        (
-            "form",
-            ["Steps to reproduce it in our lab", "Describe it for the preview.", 'name="subject"'],
-        ),
-        ("thanks", ["Preview thanks, dear client.", "Example ticket"]),
+        ("form", ["Steps to reproduce it in our lab", "Describe it for the preview."], ["subject"]),
+        ("thanks", ["Preview thanks, dear client.", "Example ticket"], []),
     ],
 )
 def test_editors_preview_the_ticket_form_and_the_thank_you_text(
-    client, support_page, support_settings, django_user_model, mode, expected
+    client, support_page, support_settings, django_user_model, mode, expected, fields
 ):
     """What an editor types shows in the preview before it is published; nothing is stored."""
     from wagtail.test.utils.form_data import nested_form_data, rich_text
@@ -289,6 +341,8 @@ def test_editors_preview_the_ticket_form_and_the_thank_you_text(
     content = response.content.decode()
     for text in expected:
         assert text in content, text
+    for name in fields:
+        assert find_one(response, "main form").select(f'[name="{name}"]'), name
     assert Ticket.objects.count() == 0
     assert not MemberProfile.objects.filter(user=editor).exists()
     support_page.refresh_from_db()

@@ -4,10 +4,14 @@ conftest.py)."""
 import re
 from pathlib import Path
 
+from bs4.element import Tag
 from django.core.files.storage import storages
+from django.http import HttpResponseBase
+from django.test import SimpleTestCase
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from wagtail.test.utils import WagtailTestUtils
 
 from avsoft_support.conf import app_settings
 
@@ -72,3 +76,131 @@ def ticket_form_data(product=None, **overrides):
 
 # Staff side in the admin (triage, ticket screen, clients). `verified_staff_client` is a member
 # of the "Support staff" group (made by migration 0002) with a verified second factor.
+
+
+# HTML: assertions on parsed markup, never on substrings of it. A "source" is a response, bytes,
+# a string or an element found by `select`/`find_one`.
+
+
+class _HTMLAssertions(WagtailTestUtils, SimpleTestCase):
+    """Django's assertInHTML and Wagtail's assertTagInHTML, for plain pytest functions."""
+
+
+_html = _HTMLAssertions()
+
+
+def markup_of(source):
+    """The markup of a response, bytes, a string or a parsed element."""
+    if isinstance(source, HttpResponseBase):
+        source = source.content
+    if isinstance(source, bytes):
+        return source.decode()
+    return str(source)
+
+
+def parse_page(source):
+    """The source parsed with BeautifulSoup (Wagtail's settings: script text kept); an element
+    found before stays as it is."""
+    if isinstance(source, Tag):
+        return source
+    return WagtailTestUtils.get_soup(markup_of(source))
+
+
+def select(source, selector):
+    """Every element matching a CSS selector, in document order."""
+    return parse_page(source).select(selector)
+
+
+def find_one(source, selector):
+    """The one element matching a CSS selector; fails when there are none or several."""
+    found = select(source, selector)
+    assert len(found) == 1, f"{len(found)} elements match {selector!r}"
+    return found[0]
+
+
+def text_of(source):
+    """The text a reader sees in the source (or an element), whitespace collapsed."""
+    return " ".join(parse_page(source).get_text(" ").split())
+
+
+def definitions(source):
+    """The terms of the description lists (<dl>) in the source, each with its description's
+    text: {"Status": "Potential client", ...}. Terms may be grouped in <div>s."""
+    return {
+        text_of(term): text_of(term.find_next_sibling("dd")) for term in select(source, "dl dt")
+    }
+
+
+def label_for(source, field_id):
+    """The text of the field's <label>, as a screen reader reads it (aria-hidden parts, like the
+    required mark, left out)."""
+    label = find_one(source, f'label[for="{field_id}"]')
+    return " ".join(
+        " ".join(
+            string
+            for string in label.find_all(string=True)
+            if not string.find_parent(attrs={"aria-hidden": "true"})
+        ).split()
+    )
+
+
+def links(source):
+    """Every link as an (href, text) pair, in document order."""
+    return [(link["href"], text_of(link)) for link in select(source, "a[href]")]
+
+
+def hrefs(source):
+    """Where the links in the source lead, in document order."""
+    return [href for href, _ in links(source)]
+
+
+def inline_scripts(source):
+    """The <script> elements with code written into the page (what a CSP without
+    'unsafe-inline' blocks): no src, and not a data block such as JSON."""
+    return [
+        script
+        for script in select(source, "script")
+        if not script.get("src")
+        and script.get("type", "text/javascript") in ("text/javascript", "module", "")
+    ]
+
+
+def field_value(source, name):
+    """What the form field ``name`` holds: an input's value, a textarea's text, the value of a
+    select's chosen option (None when nothing is chosen)."""
+    field = find_one(source, f'[name="{name}"]')
+    if field.name == "textarea":
+        return field.get_text().removeprefix("\n")  # a newline right after <textarea> is dropped
+    if field.name == "select":
+        chosen = field.select_one("option[selected]")
+        return chosen.get("value") if chosen is not None else None
+    return field.get("value")
+
+
+def assert_in_html(needle, haystack, count=None):
+    """The element ``needle`` (its attributes and its content, exactly) is in ``haystack``;
+    ``count`` times when given (Django's assertInHTML)."""
+    _html.assertInHTML(needle, markup_of(haystack), count=count)
+
+
+def assert_tag_in_html(needle, haystack, count=None):
+    """An element with the tag and attributes of ``needle`` (it may have more attributes, and
+    its content is not compared) is in ``haystack``; ``count`` times when given (Wagtail's
+    assertTagInHTML). A class attribute must match as a whole: to look for one class among
+    several, use `select`."""
+    _html.assertTagInHTML(needle, markup_of(haystack), count=count, allow_extra_attrs=True)
+
+
+def assert_no_tag_in_html(needle, haystack):
+    assert_tag_in_html(needle, haystack, count=0)
+
+
+def admin_messages(source):
+    """The messages at the top of a Wagtail admin page, as (level, text) pairs."""
+    messages = []
+    for item in select(source, ".messages [data-w-messages-target='container'] > li"):
+        words = " ".join(
+            string for string in item.find_all(string=True) if not string.find_parent("button")
+        ).split()
+        messages.append((" ".join(item.get("class", [])), " ".join(words)))
+    return messages
