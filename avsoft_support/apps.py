@@ -18,13 +18,7 @@ class AvsoftSupportConfig(AppConfig):
         import_module(f"{self.name}.pages")
 
     def ready(self):
-        from wagtail.permissions import register_permission_policy
-
-        from . import checks, signals  # noqa: F401  (checks register themselves)
-        from .models import Ticket
-        from .permissions import TicketPermissionPolicy
+        # checks register themselves; permissions registers Ticket's permission policy.
+        from . import checks, permissions, signals  # noqa: F401
 
         signals.connect()
-        # Before the admin's viewsets would make a default policy for Ticket; the domain asks
-        # the same policy, with or without the admin loaded.
-        register_permission_policy(Ticket, TicketPermissionPolicy(Ticket))

@@ -4,10 +4,15 @@ from pathlib import Path
 
 import swapper
 from django.apps import apps
-from django.conf import settings
+from django.conf import global_settings, settings
+from django.contrib.auth import get_user_model
 from django.core import checks
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.files.storage import FileSystemStorage, storages
+from django.utils.module_loading import import_string
 
+from .auth import BACKEND, user_field_names
 from .conf import app_settings
 from .models.pages import SupportPageBase
 
@@ -19,8 +24,9 @@ def check_attachment_storage(app_configs, **kwargs):
         return [
             checks.Error(
                 f"STORAGES has no '{alias}' entry for support attachments.",
-                hint="Add a private storage (not served under MEDIA_URL) to STORAGES, or set "
-                "AVSOFT_SUPPORT_ATTACHMENT_STORAGE to an existing alias.",
+                hint=f"Add a private storage (outside MEDIA_ROOT, not served under MEDIA_URL) "
+                f"to STORAGES as '{alias}', or set AVSOFT_SUPPORT_ATTACHMENT_STORAGE to an "
+                "existing alias.",
                 id="avsoft_support.E001",
             )
         ]
@@ -56,7 +62,7 @@ def check_middleware(app_configs, **kwargs):
         errors.append(
             checks.Error(
                 f"{otp} is missing from MIDDLEWARE.",
-                hint="Add it right after AuthenticationMiddleware.",
+                hint=f"Add {otp} to MIDDLEWARE right after {auth}.",
                 id="avsoft_support.E002",
             )
         )
@@ -64,6 +70,7 @@ def check_middleware(app_configs, **kwargs):
         errors.append(
             checks.Error(
                 f"{otp} must come after {auth}.",
+                hint=f"Move {otp} to right after {auth} in MIDDLEWARE.",
                 id="avsoft_support.E003",
             )
         )
@@ -75,7 +82,7 @@ def check_middleware(app_configs, **kwargs):
         errors.append(
             checks.Error(
                 f"{gate} is missing from MIDDLEWARE or comes before {otp}.",
-                hint="Add it right after django-otp's OTPMiddleware.",
+                hint=f"Add {gate} to MIDDLEWARE right after {otp}.",
                 id="avsoft_support.E004",
             )
         )
@@ -133,3 +140,190 @@ def check_support_page_model(app_configs, **kwargs):
                 )
             ]
     return []
+
+
+@checks.register()
+def check_login_throttle_backend(app_configs, **kwargs):
+    """Every authenticate() must pass the login throttle first (avsoft_support/auth.py): after
+    a backend that checks passwords it comes too late to stop a right one."""
+    backends = list(settings.AUTHENTICATION_BACKENDS)
+    if backends[:1] == [BACKEND]:
+        return []
+    others = [path for path in backends if path != BACKEND]
+    line = "AUTHENTICATION_BACKENDS = [{}]".format(
+        ", ".join(f'"{path}"' for path in [BACKEND, *others])
+    )
+    where = "not first in" if BACKEND in backends else "missing from"
+    return [
+        checks.Error(
+            f"{BACKEND} is {where} AUTHENTICATION_BACKENDS: logins outside the member area "
+            "(such as Wagtail's admin login) escape the login rate limits.",
+            hint=f"Put it first: {line}",
+            id="avsoft_support.E007",
+        )
+    ]
+
+
+@checks.register()
+def check_registration_user_model(app_configs, **kwargs):
+    """Registration (a UserCreationForm) fills only the user model's login and e-mail fields,
+    and the member area keeps the address in a field called ``email``."""
+    if not app_settings.REGISTRATION_OPEN:
+        return []
+    UserModel = get_user_model()
+    username_field, email_field = user_field_names()
+    problems = []
+    if email_field != "email":
+        problems.append(
+            f"its e-mail field is '{email_field}', not 'email'"
+            if email_field
+            else "it has no e-mail field"
+        )
+    filled = {username_field, email_field, "password"}
+    unfilled = [
+        field.name
+        for field in UserModel._meta.concrete_fields
+        if field.name not in filled
+        and not (field.primary_key or field.null or field.has_default())
+        and not field.empty_strings_allowed
+        and not getattr(field, "auto_now", False)
+        and not getattr(field, "auto_now_add", False)
+    ]
+    if unfilled:
+        problems.append("registration cannot fill its required field(s) " + ", ".join(unfilled))
+    if not problems:
+        return []
+    return [
+        checks.Warning(
+            f"Member registration cannot work with the user model {UserModel._meta.label}: "
+            + "; ".join(problems)
+            + ".",
+            hint="Set AVSOFT_SUPPORT_REGISTRATION_OPEN = False and create accounts yourselves, "
+            "or give the user model an 'email' field and defaults for the others.",
+            id="avsoft_support.W003",
+        )
+    ]
+
+
+# What the app's code and admin need besides itself: django-otp and its two device types (the
+# authenticator app and the backup codes), Wagtail's routable pages (the support page's
+# routes) and site settings (Support settings).
+REQUIRED_APPS = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.settings",
+]
+
+
+@checks.register()
+def check_required_apps(app_configs, **kwargs):
+    """Without them nothing fails at startup: the admin login or a support page does, later."""
+    missing = [name for name in REQUIRED_APPS if not apps.is_installed(name)]
+    if not missing:
+        return []
+    return [
+        checks.Error(
+            "INSTALLED_APPS lacks what avsoft_support needs: {}.".format(", ".join(missing)),
+            hint="Add to INSTALLED_APPS: {}.".format(", ".join(f'"{name}"' for name in missing)),
+            id="avsoft_support.E008",
+        )
+    ]
+
+
+@checks.register()
+def check_rate_limit_cache(app_configs, **kwargs):
+    """The login, registration and password-reset limits count attempts in this cache."""
+    setting = "AVSOFT_SUPPORT_RATE_LIMIT_CACHE"
+    alias = app_settings.RATE_LIMIT_CACHE
+    if alias not in settings.CACHES:
+        return [
+            checks.Error(
+                f"CACHES has no '{alias}' entry for the rate-limit counters ({setting}).",
+                hint=f"Add a cache that all processes share (such as Redis) to CACHES as "
+                f"'{alias}', or set {setting} to an existing alias.",
+                id="avsoft_support.E009",
+            )
+        ]
+    if settings.DEBUG:
+        return []
+    try:
+        backend = import_string(settings.CACHES[alias]["BACKEND"])
+    except (ImportError, KeyError):
+        return []  # Not ours to report: Django cannot open that cache at all.
+    if issubclass(backend, DummyCache):
+        reason = "a dummy cache: no attempt is ever counted, so the limits never apply"
+    elif issubclass(backend, LocMemCache):
+        reason = (
+            "a local-memory cache: each server process counts on its own (several processes "
+            "multiply the limits) and a restart forgets the counts"
+        )
+    else:
+        return []
+    return [
+        checks.Warning(
+            f"The rate-limit counters ({setting} = '{alias}') are in {reason}.",
+            hint=f"Point {setting} at a cache all processes share, such as Redis "
+            "(django.core.cache.backends.redis.RedisCache) or the database cache.",
+            id="avsoft_support.W004",
+        )
+    ]
+
+
+@checks.register()
+def check_languages(app_configs, **kwargs):
+    """LocaleMiddleware picks any language in LANGUAGES that a browser asks for."""
+    locale = "django.middleware.locale.LocaleMiddleware"
+    if locale not in settings.MIDDLEWARE:
+        return []
+    if list(settings.LANGUAGES) != list(global_settings.LANGUAGES):
+        return []
+    return [
+        checks.Warning(
+            f"{locale} is in MIDDLEWARE while LANGUAGES is Django's default list of "
+            f"{len(global_settings.LANGUAGES)} languages: visitors get whichever their "
+            "browser asks for, with the support pages only partly translated.",
+            hint="Set LANGUAGES to the site's languages, e.g. "
+            'LANGUAGES = [("en", "English"), ("ru", "Русский")].',
+            id="avsoft_support.W005",
+        )
+    ]
+
+
+def _declared_permissions():
+    """ "app_label.codename" of every permission an installed model declares."""
+    names = set()
+    for model in apps.get_models():
+        opts = model._meta
+        names.update(
+            f"{opts.app_label}.{action}_{opts.model_name}" for action in opts.default_permissions
+        )
+        names.update(f"{opts.app_label}.{codename}" for codename, _name in opts.permissions)
+    return names
+
+
+@checks.register()
+def check_staff_otp_permissions(app_configs, **kwargs):
+    """A name that matches no permission silently asks no one (but superusers) for a code."""
+    setting = "AVSOFT_SUPPORT_STAFF_OTP_PERMISSIONS"
+    names = app_settings.STAFF_OTP_PERMISSIONS
+    if isinstance(names, str):
+        problem = f"{setting} is a string, not a list of permission names"
+    else:
+        unknown = sorted(set(names) - _declared_permissions())
+        if not unknown:
+            return []
+        problem = "{} names permissions no installed model declares: {}".format(
+            setting, ", ".join(map(repr, unknown))
+        )
+    return [
+        checks.Warning(
+            f"{problem}; only the admin users holding one of the others (and superusers) "
+            "must use a second factor.",
+            hint=f'Give {setting} a list of "app_label.codename" names, e.g. '
+            '["avsoft_support.view_ticket", "avsoft_support.change_ticket"]; '
+            '["wagtailadmin.access_admin"] asks every admin user.',
+            id="avsoft_support.W006",
+        )
+    ]

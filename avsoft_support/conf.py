@@ -28,13 +28,31 @@ DEFAULTS = {
     # Tickets
     # Storage alias (settings.STORAGES) for attachments: must not be served under MEDIA_URL.
     "ATTACHMENT_STORAGE": "avsoft_support_attachments",
-    # Permanent redirects from the old site's addresses (auth.php, personal/user.php, ...).
-    "LEGACY_REDIRECTS": True,
+    # Permanent redirects from one company's old site addresses (auth.php, personal/user.php,
+    # ...): only a site that had those addresses wants them.
+    "LEGACY_REDIRECTS": False,
     # Address that notifications come from (None: DEFAULT_FROM_EMAIL).
     "FROM_EMAIL": None,
     # Staff side
-    # Every admin session must be OTP-verified. Turn off for local development only.
+    # The admin asks for a second factor (from whom: STAFF_OTP_PERMISSIONS). Turn off for
+    # local development only.
     "STAFF_OTP_REQUIRED": True,
+    # Who must use a second factor in the admin: superusers always, and every admin user with
+    # any of these permissions (from any group or given directly). By default whoever can see
+    # customers' tickets or client data, which is the "Support staff" group; editors without
+    # them are not asked. ["wagtailadmin.access_admin"] asks every admin user.
+    "STAFF_OTP_PERMISSIONS": [
+        "avsoft_support.view_ticket",
+        "avsoft_support.change_ticket",
+        "avsoft_support.delete_ticket",
+        "avsoft_support.add_clientaccount",
+        "avsoft_support.view_clientaccount",
+        "avsoft_support.change_clientaccount",
+        "avsoft_support.delete_clientaccount",
+        "avsoft_support.view_memberprofile",
+        "avsoft_support.change_memberprofile",
+        "avsoft_support.verify_client",
+    ],
 }
 
 

@@ -19,8 +19,9 @@ class LegacyRedirectMiddleware:
         /support/ticket_list.php                -> the first live support page
 
     Only GET and HEAD are redirected. A target the site does not have (no member area URLs,
-    no support page) lets the request through. ``AVSOFT_SUPPORT_LEGACY_REDIRECTS = False``
-    turns it off.
+    no support page) lets the request through. Off unless the site sets
+    ``AVSOFT_SUPPORT_LEGACY_REDIRECTS = True``: these are one old site's addresses, and on any
+    other site they would answer paths that site may use itself.
     """
 
     ACCOUNT_PATHS = ("/auth.php", "/personal/user.php")

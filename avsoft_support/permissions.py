@@ -6,8 +6,9 @@ wagtail_hooks.py), so that the admin's own views, our screens and the domain ans
 
 from django.contrib.auth import get_user_model
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import policy_registry
+from wagtail.permissions import policy_registry, register_permission_policy
 
+from .conf import app_settings
 from .models import ClientAccount, Ticket
 
 VERIFY_CLIENT = "avsoft_support.verify_client"
@@ -27,6 +28,12 @@ class TicketPermissionPolicy(ModelPermissionPolicy):
         if not actions:
             return super().users_with_any_permission([]).none()
         return super().users_with_any_permission(actions)
+
+
+# Registered as this module is imported (by the hooks, the domain and AppConfig.ready(),
+# whichever comes first): before anything asks Wagtail for Ticket's policy, which would make a
+# default one. A site may list the app after Wagtail's, whose ready() loads every hooks module.
+register_permission_policy(Ticket, TicketPermissionPolicy(Ticket))
 
 
 def ticket_policy():
@@ -60,6 +67,23 @@ def can_manage_clients(user, actions=("add", "change")):
 
 def is_admin_user(user):
     return bool(user and user.is_authenticated and user.has_perm(ACCESS_ADMIN))
+
+
+def must_use_second_factor(user):
+    """Whether the admin requires this user's second factor: the one rule behind the staff
+    gate, the menu hidden before it and the member area's "cannot be turned off".
+
+    Superusers always; other admin users when they hold any of
+    ``AVSOFT_SUPPORT_STAFF_OTP_PERMISSIONS``. Asked by permission rather than group name, so a
+    renamed group, another group given ticket permissions, or a permission given directly
+    still counts: whoever can read customers' tickets and client data needs the second factor.
+    """
+    if not (app_settings.STAFF_OTP_REQUIRED and is_admin_user(user)):
+        return False
+    # has_perm caches the user's permissions: one query for the whole list.
+    return user.is_superuser or any(
+        user.has_perm(permission) for permission in app_settings.STAFF_OTP_PERMISSIONS
+    )
 
 
 def assignable_users():

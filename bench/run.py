@@ -17,7 +17,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
@@ -57,16 +56,16 @@ def main():
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0)
     try:
-        from django.contrib.auth import get_user_model
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from avsoft_support.models import SupportPage, Ticket
+        from bench.seed import seed
 
         site_tree()
         customers, tickets, messages = 20, 60, 10
         start = time.perf_counter()
-        call_command("support_bench", customers=customers, tickets=tickets, messages=messages)
+        staff = seed(customers=customers, tickets=tickets, messages=messages)
         print(f"seeding took {time.perf_counter() - start:.1f} s on {connection.vendor}")
 
         member = Ticket.objects.order_by("pk").first().author
@@ -75,7 +74,6 @@ def main():
         customer = Client()
         customer.force_login(member)
 
-        staff = get_user_model().objects.get(username="bench-staff")
         device = TOTPDevice.objects.create(user=staff, name="bench", confirmed=True)
         staff_client = Client()
         staff_client.force_login(staff)

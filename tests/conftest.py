@@ -79,14 +79,39 @@ def member(make_member):
     return make_member()
 
 
+def support_staff_group():
+    """The "Support staff" group. Migration 0002 makes it; transactional (browser) tests flush
+    it, so it is made again here from the same list when missing."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    migration = import_module("avsoft_support.migrations.0002_support_staff_group")
+    group, created = Group.objects.get_or_create(name=migration.GROUP_NAME)
+    if created:
+        for app_label, _model, codename in migration.PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
+
+
 @pytest.fixture
 def make_staff(db):
     """An admin user (Wagtail's access_admin permission, or a superuser), by default with a
-    confirmed TOTP device."""
+    confirmed TOTP device; ``support_group=True`` puts them in the "Support staff" group (the
+    admin then requires their second factor)."""
     from django.contrib.auth.models import Permission
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    def make(username="staff", password=PASSWORD, superuser=False, device=True, **fields):
+    def make(
+        username="staff",
+        password=PASSWORD,
+        superuser=False,
+        device=True,
+        support_group=False,
+        **fields,
+    ):
         users = get_user_model().objects
         email = fields.pop("email", f"{username}@example.com")
         if superuser:
@@ -102,6 +127,8 @@ def make_staff(db):
             )
         if device:
             TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        if support_group:
+            user.groups.add(support_staff_group())
         return user
 
     return make
@@ -195,25 +222,10 @@ def make_ticket(site, support_settings, product):
 
 @pytest.fixture
 def support_staff(make_staff):
-    """A user in the "Support staff" group, with a confirmed TOTP device.
-
-    Migration 0002 makes the group; transactional (browser) tests flush it, so it is made
-    again here from the same list when missing.
-    """
-    from importlib import import_module
-
-    from django.contrib.auth.models import Group, Permission
-
-    migration = import_module("avsoft_support.migrations.0002_support_staff_group")
-    group, created = Group.objects.get_or_create(name=migration.GROUP_NAME)
-    if created:
-        for app_label, _model, codename in migration.PERMISSIONS:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    user = make_staff(username="supportstaff", first_name="Sofia", last_name="Sidorova")
-    user.groups.add(group)
-    return user
+    """A user in the "Support staff" group, with a confirmed TOTP device."""
+    return make_staff(
+        username="supportstaff", first_name="Sofia", last_name="Sidorova", support_group=True
+    )
 
 
 @pytest.fixture

@@ -90,6 +90,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One test process: a per-process cache for the login counters is what the tests want.
+SILENCED_SYSTEM_CHECKS = ["avsoft_support.W004"]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
@@ -115,6 +117,13 @@ DEFAULT_FROM_EMAIL = "support@example.com"
 if DJANGO_VERSION >= (6, 1):
     # The test runner swaps every mailer for locmem; naming one avoids the EMAIL_* deprecation.
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# The login throttle first: every authenticate() (the admin login too) shares the member
+# area's login limits.
+AUTHENTICATION_BACKENDS = [
+    "avsoft_support.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 LOGIN_URL = "avsoft_support:login"
 

@@ -1,7 +1,15 @@
-"""The old site's addresses from the printed regulations redirect permanently to the new pages."""
+"""The old site's addresses from the printed regulations redirect permanently to the new pages.
+
+One company's old addresses: off by default, so this module turns them on (as the demo does).
+"""
 
 import pytest
 from django.test import override_settings
+
+
+@pytest.fixture(autouse=True)
+def legacy_redirects_on(settings):
+    settings.AVSOFT_SUPPORT_LEGACY_REDIRECTS = True
 
 
 @pytest.mark.parametrize(
@@ -65,4 +73,13 @@ def test_other_addresses_and_methods_are_left_alone(client, support_page):
     ["/auth.php?register=yes", "/personal/user.php?login=yes", "/support/ticket_list.php"],
 )
 def test_setting_turns_them_off(client, support_page, old):
+    assert client.get(old).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "old",
+    ["/auth.php?register=yes", "/personal/user.php?login=yes", "/support/ticket_list.php"],
+)
+def test_they_are_off_by_default(client, support_page, settings, old):
+    del settings.AVSOFT_SUPPORT_LEGACY_REDIRECTS
     assert client.get(old).status_code == 404

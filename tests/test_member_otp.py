@@ -138,7 +138,8 @@ def test_disable_with_a_backup_code(client, site, member):
     assert not TOTPDevice.objects.filter(user=member).exists()
 
 
-def test_an_admin_user_cannot_turn_it_off_here(client, site, staff_user):
+def test_an_admin_user_cannot_turn_it_off_here(client, site, support_staff):
+    staff_user = support_staff
     otp_login(client, staff_user)
     page = client.get(name("member_otp_disable"))
     assert "cannot be turned off here" in page.content.decode()

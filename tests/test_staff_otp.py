@@ -119,7 +119,7 @@ def test_a_post_to_the_admin_is_stopped_without_next(client, staff_user):
 
 
 def test_staff_without_a_device_are_sent_to_enrol(client, make_staff):
-    client.force_login(make_staff(device=False))
+    client.force_login(make_staff(device=False, support_group=True))
     response = client.get(reverse("wagtailadmin_home"))
     assert split(response["Location"]) == (reverse(ENROL), {"next": reverse("wagtailadmin_home")})
 
@@ -222,7 +222,7 @@ def test_system_check_warns_when_the_gate_is_off_in_production(db, settings):
 
 
 def test_enrolment_end_to_end(client, make_staff):
-    user = make_staff(device=False)
+    user = make_staff(device=False, support_group=True)
     assert (
         client.post(
             reverse("wagtailadmin_login"), {"username": "staff", "password": PASSWORD}
@@ -519,7 +519,8 @@ def test_replacing_the_device_keeps_the_old_one_until_the_new_is_confirmed(clien
 # A superuser resets another user's devices
 
 
-def test_superuser_resets_another_users_devices(client, make_staff, staff_user):
+def test_superuser_resets_another_users_devices(client, make_staff, support_staff):
+    staff_user = support_staff  # the admin requires their second factor
     boss = make_staff("boss", superuser=True)
     devices.generate_backup_codes(staff_user)
     otp_login(client, boss)
@@ -547,7 +548,8 @@ def test_superuser_resets_another_users_devices(client, make_staff, staff_user):
     assert split(staff.get(reverse("wagtailadmin_home"))["Location"])[0] == reverse(ENROL)
 
 
-def test_a_reset_ends_the_verified_session_of_that_user(client, make_staff, staff_user):
+def test_a_reset_ends_the_verified_session_of_that_user(client, make_staff, support_staff):
+    staff_user = support_staff  # the admin requires their second factor
     boss = make_staff("boss", superuser=True)
     staff = client.__class__()
     otp_login(staff, staff_user)

@@ -2,6 +2,9 @@
 conftest.py)."""
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from bs4.element import Tag
@@ -15,6 +18,7 @@ from wagtail.test.utils import WagtailTestUtils
 
 from avsoft_support.conf import app_settings
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Correct-Horse-7-Battery"
 
 
@@ -204,3 +208,55 @@ def admin_messages(source):
         ).split()
         messages.append((" ".join(item.get("class", [])), " ".join(words)))
     return messages
+
+
+# Never copied: virtualenvs, caches and earlier build output (a stale build/lib would put
+# files deleted from the source back into the wheel).
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv*",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    "*.pyc",
+    ".*cache*",
+    ".hypothesis",
+    "var",
+    "test-results",
+    "node_modules",
+)
+
+
+def build_wheel(tmp):
+    """Build the package's wheel into ``tmp/dist`` and return its path.
+
+    Built from a copy of the working tree, so that the checkout gets no build/ folder or
+    refreshed egg-info, with the build backend already installed (no network).
+    """
+    source = tmp / "src"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    out = tmp / "dist"
+    result = subprocess.run(  # noqa: S603 (our own fixed arguments)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--quiet",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    [path] = out.glob("avsoft_support-*.whl")
+    return path

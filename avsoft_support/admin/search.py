@@ -3,6 +3,14 @@
 from django.db import connections
 from django.db.models import Q
 
+from ..auth import user_field_names
+
+
+def user_search_fields(prefix):
+    """A user's login and e-mail, as search fields through ``prefix`` (``author``, ``user``):
+    the site's user model may have no ``username``."""
+    return [f"{prefix}__{name}" for name in dict.fromkeys(user_field_names()) if name]
+
 
 def search_q(fields, term, vendor):
     """``icontains`` over ``fields`` for an admin listing's search box, on any database.

@@ -5,48 +5,25 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..auth import find_user, login_retry_after, user_field_names
 from ..models import MemberProfile, is_invoice_number
-from ..ratelimit import limits_for, retry_after, too_many_attempts_message
+from ..ratelimit import too_many_attempts_message
 
 UserModel = get_user_model()
+USERNAME_FIELD, EMAIL_FIELD = user_field_names()
 
 RATE_LIMITED = "rate_limited"
 
 
 def email_in_use(email, exclude_user=None):
-    users = UserModel._default_manager.filter(email__iexact=email)
+    if EMAIL_FIELD is None:
+        return False  # a user model without e-mail addresses (check avsoft_support.W003)
+    users = UserModel._default_manager.filter(**{f"{EMAIL_FIELD}__iexact": email})
     if exclude_user is not None:
         users = users.exclude(pk=exclude_user.pk)
     return users.exists()
-
-
-def find_user(identifier):
-    """The one user a username or e-mail address names, else None.
-
-    An exact username wins, then a username in another case, then an e-mail address that only
-    one account uses.
-    """
-    identifier = (identifier or "").strip()
-    if not identifier:
-        return None
-    candidates = list(
-        UserModel._default_manager.filter(
-            Q(username__iexact=identifier) | Q(email__iexact=identifier)
-        )[:10]
-    )
-    folded = identifier.casefold()
-    for matches in (
-        lambda user: user.get_username() == identifier,
-        lambda user: user.get_username().casefold() == folded,
-        lambda user: (user.email or "").casefold() == folded,
-    ):
-        found = [user for user in candidates if matches(user)]
-        if len(found) == 1:
-            return found[0]
-    return None
 
 
 def awaits_confirmation(user):
@@ -87,12 +64,18 @@ class RegistrationForm(UserCreationForm):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
 
-    field_order = ["username", "email", "password1", "password2", "full_name", "company", "phone"]
+    field_order = list(
+        dict.fromkeys(
+            [USERNAME_FIELD, "email", "password1", "password2", "full_name", "company", "phone"]
+        )
+    )
 
     class Meta(UserCreationForm.Meta):
         model = UserModel
-        fields = ("username", "email")
-        field_classes = {"username": UsernameField}
+        # The model's own login and e-mail fields: one field when the e-mail is the login (a
+        # user model without a username). Whatever else it cannot fill, check W003 reports.
+        fields = tuple(dict.fromkeys(name for name in (USERNAME_FIELD, EMAIL_FIELD) if name))
+        field_classes = {USERNAME_FIELD: UsernameField} if USERNAME_FIELD != EMAIL_FIELD else {}
 
     email_taken = False
 
@@ -102,7 +85,12 @@ class RegistrationForm(UserCreationForm):
 
     def clean_username(self):
         username = self.cleaned_data.get("username")
-        if username and UserModel._default_manager.filter(username__iexact=username).exists():
+        if (
+            username
+            and UserModel._default_manager.filter(
+                **{f"{USERNAME_FIELD}__iexact": username}
+            ).exists()
+        ):
             raise ValidationError(
                 _("This username is already taken. Please choose another one."),
                 code="duplicate_username",
@@ -163,6 +151,8 @@ class LoginForm(forms.Form):
         self.user_cache = None
         self.retry_after = 0
         super().__init__(*args, **kwargs)
+        if USERNAME_FIELD == EMAIL_FIELD:
+            self.fields["username"].label = _("E-mail")
 
     def clean(self):
         identifier = self.cleaned_data.get("username")
@@ -170,22 +160,24 @@ class LoginForm(forms.Form):
         if not identifier or not password:
             return self.cleaned_data
         user = find_user(identifier)
-        username = user.get_username() if user else identifier
-        limits = limits_for(self.request, "login", username)
-        # Over the limit, the password is not even looked at.
-        self.retry_after = retry_after(*limits)
+        # The way every login goes (avsoft_support/auth.py): the throttle backend may refuse
+        # before any password is looked at; a failure is counted by user_login_failed and a
+        # login resets the account's counter, for the admin login just the same. Django's
+        # backends want the USERNAME_FIELD value as it is stored.
+        self.user_cache = authenticate(
+            self.request,
+            username=user.get_username() if user is not None else identifier,
+            password=password,
+        )
+        if self.user_cache is not None:
+            return self.cleaned_data
+        self.retry_after = login_retry_after(self.request)
         if self.retry_after:
             raise ValidationError(too_many_attempts_message(self.retry_after), code=RATE_LIMITED)
-        self.user_cache = authenticate(self.request, username=username, password=password)
-        if self.user_cache is not None:
-            limits[1].reset()
-            return self.cleaned_data
         # Only someone who knows the password learns why an existing account cannot log in.
         if user is not None and not user.is_active and user.check_password(password):
             code = "unconfirmed" if awaits_confirmation(user) else "inactive"
             raise ValidationError(self.error_messages[code], code=code)
-        for limit in limits:
-            limit.hit()
         raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
 
     def get_user(self):
@@ -247,7 +239,8 @@ class ChangeEmailForm(forms.Form):
 
     def clean_email(self):
         email = UserModel.objects.normalize_email(self.cleaned_data["email"])
-        if email.casefold() == (self.user.email or "").casefold():
+        current = getattr(self.user, EMAIL_FIELD, "") if EMAIL_FIELD else ""
+        if email.casefold() == (current or "").casefold():
             raise ValidationError(_("This is already your e-mail address."), code="same_email")
         if email_in_use(email, exclude_user=self.user):
             raise ValidationError(

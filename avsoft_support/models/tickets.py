@@ -4,7 +4,7 @@ import uuid
 
 import swapper
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -233,9 +233,28 @@ class Message(models.Model):
         return f"{self.ticket} #{self.pk}"
 
 
+class AttachmentStorage(Storage):
+    """Whatever ``STORAGES[AVSOFT_SUPPORT_ATTACHMENT_STORAGE]`` is, looked up at each use.
+
+    FileField calls its storage callable once, when the model class is made: returning
+    ``storages[alias]`` there made a missing alias an import error (so check E001 never got
+    to say what to add) and froze the storage for the process. Looking it up in Django's
+    ``storages`` on use keeps the import safe and follows ``STORAGES`` changes; it is a
+    Storage subclass only because FileField checks that.
+    """
+
+    def __getattribute__(self, name):
+        if name.startswith("__"):
+            return super().__getattribute__(name)
+        return getattr(storages[app_settings.ATTACHMENT_STORAGE], name)
+
+
+_attachment_storage = AttachmentStorage()
+
+
 def attachment_storage():
-    """The private storage alias; a callable so that settings changes take effect."""
-    return storages[app_settings.ATTACHMENT_STORAGE]
+    """The private attachments storage (migrations name this callable, so it stays)."""
+    return _attachment_storage
 
 
 def attachment_upload_to(instance, filename):

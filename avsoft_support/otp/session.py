@@ -15,8 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..conf import app_settings
-from ..permissions import is_admin_user
-from .devices import TOTP_DEVICE_NAME
+from ..permissions import is_admin_user, must_use_second_factor
+from .devices import TOTP_DEVICE_NAME, user_has_confirmed_device
 
 security_logger = logging.getLogger("avsoft_support.security")
 
@@ -39,8 +39,18 @@ def is_verified(user) -> bool:
 
 
 def staff_gate_applies(user) -> bool:
-    """True for an authenticated admin user who must still pass the second factor."""
-    return app_settings.STAFF_OTP_REQUIRED and is_admin_user(user) and not is_verified(user)
+    """True for an admin user whose session must still pass the second factor: one the rule
+    requires it of (`must_use_second_factor`), or one who has a device anyway."""
+    if is_verified(user):
+        return False
+    if must_use_second_factor(user):
+        return True
+    # An editor who turned a second factor on (here or in the member area) is asked for it:
+    # otherwise the admin login would be a way round it. Without a device, no one is sent
+    # to enrol.
+    return (
+        app_settings.STAFF_OTP_REQUIRED and is_admin_user(user) and user_has_confirmed_device(user)
+    )
 
 
 def confirm_totp_device(request, device):

@@ -59,9 +59,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
-if DJANGO_VERSION >= (6, 0):
-    # Sends the policy our customer views ask for (see avsoft_support/csp.py).
-    MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
 
 ROOT_URLCONF = "demo_site.urls"
 WSGI_APPLICATION = "demo_site.wsgi.application"
@@ -82,6 +79,27 @@ TEMPLATES = [
         },
     }
 ]
+
+if DJANGO_VERSION >= (6, 0):
+    from django.utils.csp import CSP
+
+    # The site's own Content-Security-Policy, sent by every page (the home page included).
+    # The support pages and the member area send it too, with what they need added (see
+    # avsoft_support/csp.py). An inline script of the site's templates carries the nonce:
+    # <script nonce="{{ csp_nonce }}">, which the csp context processor provides. data:
+    # images: Wagtail's admin stylesheet, which its userbar loads on the site's pages, has some.
+    MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+    SECURE_CSP = {
+        "default-src": [CSP.SELF],
+        "script-src": [CSP.SELF, CSP.NONCE],
+        "style-src": [CSP.SELF],
+        "img-src": [CSP.SELF, "data:"],
+        "object-src": [CSP.NONE],
+        "base-uri": [CSP.SELF],
+        "form-action": [CSP.SELF],
+        "frame-ancestors": [CSP.SELF],
+    }
 
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}}
 
@@ -138,7 +156,17 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = "support@demo.example"
 
+# The login throttle first: every authenticate() (the admin login too) shares the member
+# area's login limits.
+AUTHENTICATION_BACKENDS = [
+    "avsoft_support.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LOGIN_URL = "avsoft_support:login"
+# The demo stands in for the company whose old site had /auth.php and /personal/user.php:
+# its printed regulations still point there (off by default in the app).
+AVSOFT_SUPPORT_LEGACY_REDIRECTS = True
 
 WAGTAIL_SITE_NAME = "AVSoft demo"
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"

@@ -27,7 +27,7 @@ from ..columns import (
 )
 from ..filters import MemberFilterSet
 from ..forms import ClientImportForm, VerifyMemberForm
-from ..search import CaseVariantSearchMixin
+from ..search import CaseVariantSearchMixin, user_search_fields
 
 BREADCRUMBS_HOME = [{"url": reverse_lazy("wagtailadmin_home"), "label": gettext_lazy("Home")}]
 
@@ -113,8 +113,7 @@ class MemberIndexView(CaseVariantSearchMixin, BaseListingView):
         "full_name",
         "company",
         "invoice_number",
-        "user__email",
-        "user__username",
+        *user_search_fields("user"),
         "client_account__company",
     ]
     search_backend_name = None

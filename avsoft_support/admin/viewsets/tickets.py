@@ -11,6 +11,7 @@ from ...models import Ticket
 from ...triage import TRIAGE_ORDERING, staff_ticket_queryset
 from ..components import TicketsMenuItem
 from ..filters import TicketFilterSet
+from ..search import user_search_fields
 from ..views.tickets import (
     StaffAttachmentDownloadView,
     TicketDeleteView,
@@ -40,8 +41,7 @@ class TicketViewSet(SnippetViewSet):
     search_fields = [
         "number",
         "subject",
-        "author__email",
-        "author__username",
+        *user_search_fields("author"),
         "author__support_profile__full_name",
         "author__support_profile__company",
         "author__support_profile__client_account__company",

@@ -16,7 +16,7 @@ from django.views.generic import FormView, TemplateView
 
 from ...conf import app_settings
 from ...csp import customer_csp
-from ...permissions import is_admin_user
+from ...permissions import must_use_second_factor
 from .. import devices, session
 from ..forms import CodeForm
 from .shared import backup_code_used_message, qr_context, sensitive_code
@@ -119,8 +119,8 @@ class MemberOTPDisableView(MemberOTPCodeActionView):
 
     @property
     def staff_locked(self):
-        # An admin user's second factor is not optional while the staff gate is on.
-        return app_settings.STAFF_OTP_REQUIRED and is_admin_user(self.request.user)
+        # Not optional for whom the admin requires it (the staff gate's own rule).
+        return must_use_second_factor(self.request.user)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(staff_locked=self.staff_locked, **kwargs)
