@@ -13,7 +13,7 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.utils.module_loading import import_string
 
 from .auth import BACKEND, user_field_names
-from .conf import app_settings
+from .conf import REQUIRED_APPS, app_settings
 from .models.pages import SupportPageBase
 
 
@@ -208,15 +208,6 @@ def check_registration_user_model(app_configs, **kwargs):
 # What the app's code and admin need besides itself: django-otp and its two device types (the
 # authenticator app and the backup codes), Wagtail's routable pages (the support page's
 # routes) and site settings (Support settings).
-REQUIRED_APPS = [
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "wagtail.contrib.routable_page",
-    "wagtail.contrib.settings",
-]
-
-
 @checks.register()
 def check_required_apps(app_configs, **kwargs):
     """Without them nothing fails at startup: the admin login or a support page does, later."""

@@ -70,3 +70,13 @@ class AppSettings:
 
 
 app_settings = AppSettings()
+
+
+# The apps the support desk needs in INSTALLED_APPS (check avsoft_support.E008).
+REQUIRED_APPS = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.settings",
+]

@@ -182,6 +182,23 @@ def test_missing_apps_are_one_error_whose_hint_names_each(tmp_path, missing):
     )
 
 
+def test_without_django_otp_at_all_startup_stops_with_what_to_add(tmp_path):
+    # django-otp's device models then belong to no app: nothing can import them, so the app
+    # stops Django's setup itself, with E008's words, before a RuntimeError would.
+    result = check_in_fresh_process(
+        tmp_path, 'INSTALLED_APPS = [a for a in INSTALLED_APPS if not a.startswith("django_otp")]\n'
+    )
+    assert result.returncode == 1
+    [last] = result.stderr.strip().splitlines()[-1:]
+    assert last == (
+        "django.core.exceptions.ImproperlyConfigured: INSTALLED_APPS lacks what avsoft_support "
+        "needs: django_otp, django_otp.plugins.otp_totp, django_otp.plugins.otp_static "
+        '(avsoft_support.E008). Add to INSTALLED_APPS: "django_otp", '
+        '"django_otp.plugins.otp_totp", "django_otp.plugins.otp_static".'
+    )
+    assert "RuntimeError" not in result.stderr
+
+
 # E009, W004: the rate-limit counters' cache
 
 
