@@ -9,6 +9,8 @@ from .views.attachments import attachment_download
 app_name = "avsoft_support"
 
 urlpatterns = [
+    # The prefix alone (/account/) leads on to the personal section rather than a 404.
+    path("", profile.account_root, name="account"),
     # Ticket attachments (owner only; the name just makes the URL readable).
     path("attachments/<int:pk>/<str:name>", attachment_download, name="attachment_download"),
     path("register/", registration.RegisterView.as_view(), name="register"),

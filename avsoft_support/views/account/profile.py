@@ -2,8 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,10 +21,23 @@ from ...forms.account import (
 from ...models import ClientStatus, MemberProfile
 from .common import (
     EMAIL_CHANGE,
+    LOGIN_URL,
     member_required,
     send_confirmation,
     template,
 )
+
+
+# A visitor is asked to log in for the personal section itself, not for this bare address,
+# so that login lands where the member was going (and never loops back here).
+@login_not_required
+@never_cache
+def account_root(request):
+    """The member area's own address: the personal section, or the login that leads there."""
+    profile_url = reverse("avsoft_support:profile")
+    if request.user.is_authenticated:
+        return redirect(profile_url)
+    return redirect_to_login(profile_url, LOGIN_URL)
 
 
 @member_required
