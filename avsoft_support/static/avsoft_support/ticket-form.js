@@ -11,6 +11,10 @@
  *          data-byte-unit="bytes" data-kb-unit="KB" data-mb-unit="MB">
  *   <div data-avs-file-status="id_attachments" aria-live="polite"></div>
  * The server checks the same limits again; this only spares the customer a useless upload.
+ *
+ * Very long file names are shortened here, the extension kept: Django refuses a request whose
+ * file part header passes 1,024 bytes (a bare "400 Bad Request" before any view of ours could
+ * keep the typed ticket), and the server keeps 255 characters of a name anyway.
  */
 (function () {
   "use strict";
@@ -39,6 +43,42 @@
     }
     var rounded = Math.round(value * 10) / 10;
     return rounded.toLocaleString(lang, { maximumFractionDigits: 1 }) + " " + unit;
+  }
+
+  // Bytes of a name in the request's part header; Django's limit is 1,024 for the whole header.
+  var MAX_NAME_BYTES = 240;
+  var encoder = window.TextEncoder ? new TextEncoder() : null;
+
+  function nameBytes(name) {
+    return encoder ? encoder.encode(name).length : name.length * 3;
+  }
+
+  function shortName(name) {
+    var dot = name.lastIndexOf(".");
+    var ext = dot > 0 && name.length - dot <= 17 ? name.slice(dot) : "";
+    var stem = Array.from(ext ? name.slice(0, dot) : name);
+    while (stem.length && nameBytes(stem.join("") + ext) > MAX_NAME_BYTES) {
+      stem.pop();
+    }
+    return stem.join("") + ext;
+  }
+
+  function shortenLongNames(input) {
+    var files = Array.prototype.slice.call(input.files || []);
+    var tooLong = files.some(function (file) {
+      return nameBytes(file.name) > MAX_NAME_BYTES;
+    });
+    if (!tooLong || !window.DataTransfer || !window.File) {
+      return;
+    }
+    var transfer = new DataTransfer();
+    files.forEach(function (file) {
+      var name = nameBytes(file.name) > MAX_NAME_BYTES ? shortName(file.name) : file.name;
+      transfer.items.add(
+        name === file.name ? file : new File([file], name, { type: file.type, lastModified: file.lastModified })
+      );
+    });
+    input.files = transfer.files;
   }
 
   function statusFor(input) {
@@ -127,6 +167,7 @@
     var inputs = Array.prototype.slice.call(form.querySelectorAll('input[type="file"][data-max-size]'));
     inputs.forEach(function (input) {
       input.addEventListener("change", function () {
+        shortenLongNames(input);
         check(input);
       });
       if (input.files && input.files.length) {
