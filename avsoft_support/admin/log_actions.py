@@ -6,7 +6,7 @@ unregistered action too; registering gives the history views a label and a reada
 """
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from wagtail.log_actions import LogFormatter
 
 from ..audit import (
@@ -124,7 +124,7 @@ class TicketAssignFormatter(LogFormatter):
             return _("Assigned to %(name)s") % {"name": _name(new)}
         if _name(old):
             return _("Unassigned from %(name)s") % {"name": _name(old)}
-        return _("Unassigned")
+        return pgettext("history", "Unassigned")
 
 
 class TicketCriticalityFormatter(LogFormatter):

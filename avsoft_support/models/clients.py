@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
@@ -41,7 +42,7 @@ class ClientAccount(ClusterableModel):
         _("contact e-mails"), blank=True, help_text=_("One address per line.")
     )
     active = models.BooleanField(
-        _("active"),
+        pgettext_lazy("client account", "active"),
         default=True,
         help_text=_("Only active accounts make their members current clients."),
     )

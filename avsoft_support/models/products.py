@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Product(models.Model):
@@ -7,7 +8,7 @@ class Product(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     active = models.BooleanField(
-        _("active"),
+        pgettext_lazy("product", "active"),
         default=True,
         help_text=_("Only active products are offered in the ticket form."),
     )

@@ -134,8 +134,8 @@ def test_send_mail_in_a_language_leaves_the_active_one_alone(ticket_context, mai
     send_mail("ticket_created", ["support@example.com"], ticket_context, language="ru")
 
     [message] = mailoutbox
-    assert message.subject == f"Новое обращение {ticket.number}: Export <b>fails</b> & stops"
-    assert message.body.startswith(f"Поступило новое обращение {ticket.number}.")
+    assert message.subject == f"Новое обращение № {ticket.number}: Export <b>fails</b> & stops"
+    assert message.body.startswith(f"Поступило новое обращение № {ticket.number}.")
     assert translation.get_language() == "en"
 
 
