@@ -21,6 +21,9 @@ BACKEND = "avsoft_support.auth.LoginThrottleBackend"
 # The wait the throttle found, set on the request by every password authenticate(): the member
 # login answers 429 with it, and the failure receiver leaves a refused attempt uncounted.
 RETRY_AFTER_ATTRIBUTE = "avsoft_support_login_retry_after"
+# The counters the throttle built for this request's login, kept for the failure receiver so
+# that a failed login looks its account up once, not twice.
+LIMITS_ATTRIBUTE = "avsoft_support_login_limits"
 
 
 def user_field_names():
@@ -101,9 +104,11 @@ class LoginThrottleBackend:
     def authenticate(self, request, **credentials):
         if not is_password_login(credentials):
             return None
-        seconds = retry_after(*login_limits(request, credentials))
+        limits = login_limits(request, credentials)
+        seconds = retry_after(*limits)
         if request is not None:
             setattr(request, RETRY_AFTER_ATTRIBUTE, seconds)
+            setattr(request, LIMITS_ATTRIBUTE, limits)
         if seconds:
             # Django stops at PermissionDenied: no backend after this one sees the password, so
             # the answer is the same whether it is right or wrong. It then sends
@@ -123,7 +128,8 @@ def count_failed_login(request, credentials):
         return
     if request is not None and login_retry_after(request):
         return
-    for limit in login_limits(request, credentials):
+    limits = getattr(request, LIMITS_ATTRIBUTE, None) if request is not None else None
+    for limit in limits if limits is not None else login_limits(request, credentials):
         limit.hit()
 
 
