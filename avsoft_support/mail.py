@@ -3,6 +3,8 @@
 Every mail is a template family under ``avsoft_support/emails/``: ``<name>_subject.txt``,
 ``<name>_message.txt`` and ``<name>_message.html``, so a site restyles a mail by overriding
 its templates. The sender is ``AVSOFT_SUPPORT_FROM_EMAIL``, else ``DEFAULT_FROM_EMAIL``.
+``headers`` adds headers such as the Message-ID and References of mail_threads; a "Reply-To"
+among them becomes the mail's reply-to list.
 """
 
 from contextlib import nullcontext
@@ -21,22 +23,37 @@ def from_email():
     return app_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
 
 
-def render_mail(name, recipients, context, *, language=None):
-    """The mail ``name`` for ``recipients``, rendered in ``language`` (default: the active one)."""
+def _reply_to_and_headers(headers):
+    # Django writes Reply-To only from its reply_to argument (it drops one given as a header).
+    reply_to, rest = [], {}
+    for key, value in (headers or {}).items():
+        if key.lower() == "reply-to":
+            reply_to.extend([value] if isinstance(value, str) else value)
+        else:
+            rest[key] = value
+    return [address for address in reply_to if address], rest
+
+
+def render_mail(name, recipients, context, *, language=None, headers=None):
+    """The mail ``name`` for ``recipients``, rendered in ``language`` (default: the active one),
+    with the extra ``headers`` (a dict) when given."""
     prefix = f"{TEMPLATE_PREFIX}{name}"
     with translation.override(language) if language else nullcontext():
         # A subject is one line, whatever the template's line breaks.
         subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
         text = render_to_string(f"{prefix}_message.txt", context)
         html = render_to_string(f"{prefix}_message.html", context)
-    mail = EmailMultiAlternatives(subject, text, from_email(), list(recipients))
+    reply_to, headers = _reply_to_and_headers(headers)
+    mail = EmailMultiAlternatives(
+        subject, text, from_email(), list(recipients), headers=headers, reply_to=reply_to
+    )
     mail.attach_alternative(html, "text/html")
     return mail
 
 
-def send_mail(name, recipients, context, *, language=None):
+def send_mail(name, recipients, context, *, language=None, headers=None):
     """Render and send; returns how many mails went out (0 when there is nobody to send to)."""
     recipients = [address for address in recipients if address]
     if not recipients:
         return 0
-    return render_mail(name, recipients, context, language=language).send()
+    return render_mail(name, recipients, context, language=language, headers=headers).send()

@@ -1,33 +1,50 @@
 """Ticket e-mails, sent through Django's tasks framework once the transaction commits.
 
 Who gets what:
-    new ticket          -> the support addresses (SupportSettings.notification_emails)
-    customer reply      -> the support addresses
+    new ticket          -> the support addresses (SupportSettings.notification_emails), and
+                           the customer a receipt (ticket_received)
+    customer reply      -> the support addresses, and the ticket's assignee
     public staff reply  -> the customer
     status change       -> the customer (when staff change it)
+    assignment          -> the new assignee (when someone else assigns them)
 Internal notes send nothing.
 
-tickets.py calls the four functions at the bottom inside its transaction; each schedules
+Every ticket mail is threaded (mail_threads.thread_headers): each recipient group gets its own
+mail with its own Message-ID, all referring to the ticket's thread. When the site has a reply
+address, the mail also carries Reply-To with the ticket's code and, in the templates
+(``reply_by_email``), the reply marker line and an invitation to reply; staff are invited only
+when the site accepts staff replies by e-mail (``staff_replies_by_email``).
+
+tickets.py calls the functions at the bottom inside its transaction; each schedules
 ``<task>.enqueue(pk)`` with ``transaction.on_commit``, so a rolled-back ticket never mails
 anyone, and a task backend with a worker (or the default immediate one) does the sending.
 On Django 5.2, which has no tasks framework, the sender runs directly after the commit.
 
 The mails are plain text and HTML (message bodies through sanitize.py), rendered in the site's
 language (``settings.LANGUAGE_CODE``), with a link to the ticket: the customer's points to the
-support page, support's to the ticket in the Wagtail admin. They carry no secrets: no
-passwords, tokens or internal notes.
+support page, support's and the assignee's to the ticket in the Wagtail admin. They carry no
+secrets: no passwords, tokens or internal notes.
 """
 
 import logging
 
 from django import VERSION as DJANGO_VERSION
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import Site
 
-from .mail import send_mail
-from .models import Message, SupportSettings, Ticket, TicketStatus, member_display_name
+from . import mail_threads
+from .mail import from_email, send_mail
+from .models import (
+    Message,
+    SupportSettings,
+    Ticket,
+    TicketStatus,
+    member_display_name,
+    user_display_name,
+)
 from .models.pages import find_support_page
 from .sanitize import render_markdown
 
@@ -37,7 +54,7 @@ logger = logging.getLogger(__name__)
 # Helpers -------------------------------------------------------------------------------------
 
 
-def _site_and_page(ticket):
+def site_and_page_of(ticket):
     """The site and support page a ticket's mails speak for: the page it was filed on while
     live, else the first live support page of that page's site, else the first one anywhere."""
     page = site = None
@@ -52,6 +69,23 @@ def _site_and_page(ticket):
     if site is None:
         site = Site.objects.filter(is_default_site=True).first()
     return site, page
+
+
+def bounce_context(ticket=None):
+    """What an automatic answer to an incoming mail links to: site_name, support_url (the
+    new-ticket form), ticket_url and admin_url; for ``ticket`` when the mail named one."""
+    if ticket is None:
+        page = find_support_page()
+        site = page.get_site() if page is not None else None
+        site = site or Site.objects.filter(is_default_site=True).first()
+    else:
+        site, page = site_and_page_of(ticket)
+    return {
+        "site_name": _site_name(site),
+        "support_url": page.full_route_url("new") if page is not None else "",
+        "ticket_url": customer_ticket_url(ticket, page) if ticket is not None else "",
+        "admin_url": staff_ticket_url(ticket) if ticket is not None else "",
+    }
 
 
 def customer_ticket_url(ticket, page=None):
@@ -72,20 +106,58 @@ def staff_ticket_url(ticket):
     return base + path
 
 
-def _send(name, recipients, context):
+def invoice_number_url(site):
+    """Full URL of the member's page for giving an invoice/order number, or "" without the
+    member-area URLs."""
+    if site is None:
+        return ""
+    try:
+        path = reverse("avsoft_support:invoice_number")
+    except NoReverseMatch:
+        return ""
+    return site.root_url + path
+
+
+def _desk(site):
+    return SupportSettings.for_site(site) if site is not None else None
+
+
+def _send(name, recipients, context, desk, *, to_staff):
+    """One mail to one group of recipients, threaded with the ticket's other mails."""
+    ticket = context["ticket"]
+    reply_address = desk.reply_address if desk is not None else ""
+    # A staff member's reply by mail is refused unless the site accepts them: then staff are
+    # sent to the admin instead of being asked to reply.
+    reply_by_email = bool(reply_address) and (not to_staff or desk.staff_replies_by_email)
+    headers = mail_threads.thread_headers(
+        ticket, reply_to_base=reply_address, from_address=from_email()
+    )
+    # RFC 3834: a machine's mail; out-of-office robots do not answer it (those that still
+    # do are dropped by inbound.receive).
+    headers["Auto-Submitted"] = "auto-generated"
     # In the site's language: the mail is read later, by whoever it goes to.
-    sent = send_mail(name, recipients, context, language=settings.LANGUAGE_CODE)
+    sent = send_mail(
+        name,
+        recipients,
+        {**context, "reply_by_email": reply_by_email},
+        language=settings.LANGUAGE_CODE,
+        headers=headers,
+    )
     if sent:
-        logger.info("Sent %s mail for ticket %s", name, context["ticket"].number)
+        logger.info("Sent %s mail for ticket %s", name, ticket.number)
     return sent
 
 
+def _site_name(site):
+    return (site.site_name if site else "") or getattr(settings, "WAGTAIL_SITE_NAME", "")
+
+
 def _context(ticket, message=None, **extra):
-    site, page = _site_and_page(ticket)
+    site, page = site_and_page_of(ticket)
     context = {
         "ticket": ticket,
         "customer_name": member_display_name(ticket.author),
-        "site_name": (site.site_name if site else "") or getattr(settings, "WAGTAIL_SITE_NAME", ""),
+        "site_name": _site_name(site),
         "ticket_url": customer_ticket_url(ticket, page),
         "admin_url": staff_ticket_url(ticket),
         **extra,
@@ -97,22 +169,34 @@ def _context(ticket, message=None, **extra):
     return context, site
 
 
-def _support_addresses(site, ticket):
-    addresses = SupportSettings.for_site(site).notification_email_list if site is not None else []
+def _support_addresses(desk, site, ticket):
+    addresses = desk.notification_email_list if desk is not None else []
     if not addresses:
         # Staff see the same on their dashboard; the log tells whoever runs the site.
         logger.warning(
-            "No support address in the Support settings of %s: nobody was mailed about ticket %s",
+            "No support address in the Support settings of %s: "
+            "no support address was mailed about ticket %s",
             site or "any site",
             ticket.number,
         )
     return addresses
 
 
+def _assignee_address(ticket, already_mailed=()):
+    """The assignee's address, or "" when there is none or it was among ``already_mailed``
+    (a support address), so that nobody gets the same mail twice."""
+    assignee = ticket.assignee if ticket.assignee_id else None
+    if assignee is None or not assignee.is_active or not assignee.email:
+        return ""
+    if assignee.email.lower() in {address.lower() for address in already_mailed}:
+        return ""
+    return assignee.email
+
+
 def _ticket(ticket_id):
     return (
         Ticket.objects.select_related(
-            "author", "author__support_profile", "product", "support_page"
+            "author", "author__support_profile", "assignee", "product", "support_page"
         )
         .filter(pk=ticket_id)
         .first()
@@ -125,6 +209,7 @@ def _message(message_id):
             "ticket",
             "ticket__author",
             "ticket__author__support_profile",
+            "ticket__assignee",
             "ticket__product",
             "ticket__support_page",
             "author",
@@ -137,42 +222,76 @@ def _message(message_id):
 # Senders (the tasks) ----------------------------------------------------------------------------
 
 
+def _first_message(ticket):
+    return ticket.messages.public().order_by("created_at", "pk").first()
+
+
 def send_ticket_created(ticket_id):
     ticket = _ticket(ticket_id)
     if ticket is None:
         return 0
-    first = ticket.messages.public().order_by("created_at", "pk").first()
-    context, site = _context(ticket, first)
-    return _send("ticket_created", _support_addresses(site, ticket), context)
+    context, site = _context(ticket, _first_message(ticket))
+    desk = _desk(site)
+    sent = _send(
+        "ticket_created", _support_addresses(desk, site, ticket), context, desk, to_staff=True
+    )
+    receipt = {**context, "invoice_url": invoice_number_url(site)}
+    sent += _send("ticket_received", [ticket.author.email], receipt, desk, to_staff=False)
+    return sent
 
 
 def send_customer_reply(message_id):
     message = _message(message_id)
     if message is None:
         return 0
-    context, site = _context(message.ticket, message)
-    return _send("ticket_customer_reply", _support_addresses(site, message.ticket), context)
+    ticket = message.ticket
+    context, site = _context(ticket, message)
+    desk = _desk(site)
+    support = _support_addresses(desk, site, ticket)
+    sent = _send("ticket_customer_reply", support, context, desk, to_staff=True)
+    assignee = _assignee_address(ticket, already_mailed=support)
+    sent += _send("ticket_customer_reply", [assignee], context, desk, to_staff=True)
+    return sent
 
 
 def send_staff_reply(message_id):
     message = _message(message_id)
     if message is None or not message.from_staff:
         return 0
-    context, _site = _context(message.ticket, message)
-    return _send("ticket_staff_reply", [message.ticket.author.email], context)
+    context, site = _context(message.ticket, message)
+    return _send(
+        "ticket_staff_reply", [message.ticket.author.email], context, _desk(site), to_staff=False
+    )
 
 
 def send_status_changed(ticket_id, old, new):
     ticket = _ticket(ticket_id)
     if ticket is None:
         return 0
-    context, _site = _context(
+    context, site = _context(
         ticket,
         old_status=_status_label(old),
         new_status=_status_label(new),
         new_status_value=new,
     )
-    return _send("ticket_status", [ticket.author.email], context)
+    return _send("ticket_status", [ticket.author.email], context, _desk(site), to_staff=False)
+
+
+def send_ticket_assigned(ticket_id, assignee_id, by_id=None):
+    ticket = _ticket(ticket_id)
+    # Reassigned (or unassigned) before this ran: the mail would send someone to a ticket
+    # that is no longer theirs.
+    if ticket is None or ticket.assignee_id != assignee_id:
+        return 0
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id is not None else None
+    context, site = _context(
+        ticket,
+        _first_message(ticket),
+        assignee_name=user_display_name(ticket.assignee),
+        assigned_by=user_display_name(by),
+    )
+    desk = _desk(site)
+    return _send("ticket_assigned", [_assignee_address(ticket)], context, desk, to_staff=True)
 
 
 def _status_label(value):
@@ -190,6 +309,7 @@ if DJANGO_VERSION >= (6, 0):
     send_customer_reply = task(send_customer_reply)
     send_staff_reply = task(send_staff_reply)
     send_status_changed = task(send_status_changed)
+    send_ticket_assigned = task(send_ticket_assigned)
 
     def _after_commit(sender, *args):
         transaction.on_commit(lambda: sender.enqueue(*args), robust=True)
@@ -218,3 +338,9 @@ def staff_replied(message):
 
 def status_changed(ticket, old, new):
     _after_commit(send_status_changed, ticket.pk, str(old), str(new))
+
+
+def ticket_assigned(ticket, assignee, by):
+    """Tell ``assignee`` that ``by`` gave them the ticket (tickets.assign decides when)."""
+    if assignee is not None:
+        _after_commit(send_ticket_assigned, ticket.pk, assignee.pk, by.pk if by else None)

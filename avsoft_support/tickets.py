@@ -19,7 +19,9 @@ Status rules
 * ``set_status``: staff (who may change tickets, permissions.can_change_tickets) may set any
   status; the customer who filed the ticket may only close it; anyone else gets
   ``PermissionDenied``.
-* ``assign`` and ``set_criticality`` are the staff's; they notify nobody.
+* ``assign`` and ``set_criticality`` are the staff's. ``assign`` tells the new assignee by
+  mail, unless they assigned the ticket to themselves; unassigning and ``set_criticality``
+  notify nobody.
 """
 
 import hashlib
@@ -202,8 +204,13 @@ def _record_reply(ticket, from_staff, now):
     ticket.save(update_fields=fields)
 
 
-def add_message(ticket, author, body, files=(), *, from_staff=False, internal=False):
-    """Add a message (a public reply, or with ``internal=True`` a staff-only note)."""
+def add_message(
+    ticket, author, body, files=(), *, from_staff=False, internal=False, via_email=False
+):
+    """Add a message (a public reply, or with ``internal=True`` a staff-only note).
+
+    ``via_email``: the reply came by e-mail (inbound.receive); it changes the ticket the same way.
+    """
     if internal and not from_staff:
         raise ValueError("Only support staff write internal notes.")
     if not from_staff and ticket.status == TicketStatus.CLOSED:
@@ -217,6 +224,7 @@ def add_message(ticket, author, body, files=(), *, from_staff=False, internal=Fa
             from_staff=from_staff,
             is_internal=internal,
             created_at=now,
+            via_email=via_email,
         )
         attachments = _store_attachments(message, files, saved_names)
         if internal:
@@ -285,6 +293,9 @@ def assign(ticket, assignee, by):
         ticket.assignee = assignee
         ticket.save(update_fields=["assignee"])
         log_separately(ticket, TICKET_ASSIGN, by, {"old": _person(old), "new": _person(assignee)})
+        # Who took a ticket themselves knows it already.
+        if assignee is not None and (by is None or by.pk != assignee.pk):
+            notifications.ticket_assigned(ticket, assignee, by)
     return True
 
 

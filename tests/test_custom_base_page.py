@@ -68,8 +68,9 @@ def test_a_member_files_a_ticket_that_mails_links_and_staff_triage_find(
     assert f'href="/support/{ticket.number}/"' in listing
     assert SUBJECT in client.get(response["Location"]).content.decode()
 
-    # Support's mail: the new ticket, linked in the admin.
-    [created] = mailoutbox
+    # Support's mail: the new ticket, linked in the admin (then the customer's receipt).
+    created, receipt = mailoutbox
+    assert receipt.to == [member.email] and ticket.number in receipt.subject
     assert created.to == ["support@example.com", "duty@example.com"]
     assert ticket.number in created.subject
     edit_path = reverse("avsoft_support_tickets:edit", args=[ticket.pk])

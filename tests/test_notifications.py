@@ -38,7 +38,9 @@ def html_of(mail):
 def test_new_ticket_goes_to_the_support_addresses(file_ticket, mailoutbox, settings):
     ticket = file_ticket(files=[("trace.log", b"abc")], invoice_number="")
 
-    [mail] = mailoutbox
+    # Support's mail, then the customer's receipt (tests/test_mail_outbound_channel.py).
+    mail, receipt = mailoutbox
+    assert receipt.to == ["member@example.com"]
     assert mail.to == SUPPORT
     assert mail.from_email == settings.DEFAULT_FROM_EMAIL
     assert mail.subject == f"New ticket {ticket.number}: Export stops"
@@ -63,7 +65,7 @@ def test_nothing_is_sent_before_the_commit(
     assert mailoutbox == []
     assert len(callbacks) == 1
     callbacks[0]()
-    assert len(mailoutbox) == 1
+    assert [m.to for m in mailoutbox] == [SUPPORT, ["member@example.com"]]
 
 
 def test_a_rolled_back_ticket_mails_nobody(
@@ -187,8 +189,9 @@ def test_no_support_addresses_no_support_mail_and_a_warning(
     support_settings.save()
     with caplog.at_level("WARNING", logger="avsoft_support.notifications"):
         ticket = file_ticket()
-    assert mailoutbox == []
-    assert f"nobody was mailed about ticket {ticket.number}" in caplog.text
+    # The customer's receipt still goes.
+    assert [m.to for m in mailoutbox] == [["member@example.com"]]
+    assert f"no support address was mailed about ticket {ticket.number}" in caplog.text
 
 
 def test_mails_carry_no_secrets(
@@ -257,8 +260,9 @@ def test_a_ticket_filed_on_another_site_mails_that_sites_desk_with_its_links(
     ticket = Ticket.objects.get()
     assert response.status_code == 302
     assert ticket.support_page.pk == page.pk
-    [mail] = mailoutbox
+    mail, receipt = mailoutbox
     assert mail.to == ["desk@other.example"]
+    assert f"http://help.other.example/helpdesk/{ticket.number}/" in receipt.body
 
     mail = staff_reply_mail(ticket, staff, mailoutbox, django_capture_on_commit_callbacks)
     assert f"http://help.other.example/helpdesk/{ticket.number}/" in mail.body
@@ -271,8 +275,7 @@ def test_when_the_filing_page_is_gone_links_go_to_its_sites_other_support_page(
     _other, page = other_site
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(member, support_page=page)
-    [mail] = mailoutbox
-    assert mail.to == ["desk@other.example"]
+    assert [m.to for m in mailoutbox] == [["desk@other.example"], [member.email]]
     page.unpublish()
     second = page.get_parent().add_child(instance=SupportPage(title="Desk", slug="desk"))
 

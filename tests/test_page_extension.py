@@ -128,8 +128,10 @@ def test_with_the_reference_the_ticket_is_filed_and_staff_get_the_note(
     assert REFERENCE_NOTE not in content and "SC-2026-17" not in content
     assert "Thank you. Your ticket" not in member_client.get(response["Location"]).content.decode()
 
-    # The mixin's mail: support is told of the new ticket, and not of the note.
-    [mail] = mailoutbox
+    # The mixin's mail: support is told of the new ticket, and not of the note; the
+    # customer's receipt does not show the note either.
+    mail, receipt = mailoutbox
+    assert REFERENCE_NOTE not in receipt.body
     assert mail.to == SUPPORT
     assert mail.subject == f"New ticket {ticket.number}: Export to PDF stops at 50%"
     assert REFERENCE_NOTE not in mail.body
@@ -150,7 +152,7 @@ def test_the_apps_own_support_page_is_untouched(
     assert response["Location"] == f"/support/{ticket.number}/"
     assert ticket.support_page.pk == support_page.pk
     assert [(m.from_staff, m.is_internal) for m in ticket.messages.all()] == [(False, False)]
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 2  # support's notice and the customer's receipt
 
 
 def test_the_reference_desk_lists_the_members_tickets_like_any_support_page(

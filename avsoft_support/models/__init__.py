@@ -14,6 +14,7 @@ from .clients import (
     profile_of,
     user_display_name,
 )
+from .inbound import InboundMail, InboundOutcome
 from .pages import SupportPageBase
 from .products import Product
 from .settings import SupportSettings
@@ -22,6 +23,8 @@ from .tickets import Attachment, Criticality, Message, Ticket, TicketStatus
 __all__ = [
     "Attachment",
     "CannedReply",
+    "InboundMail",
+    "InboundOutcome",
     "ClientAccount",
     "ClientInvoiceNumber",
     "ClientStatus",

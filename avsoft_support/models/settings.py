@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from ..validators import email_lines, validate_email_lines
@@ -34,6 +34,42 @@ class SupportSettings(BaseSiteSetting):
         blank=True,
         help_text=_("New tickets and customer replies are sent here, one address per line."),
     )
+    # The e-mail channel. The password is never stored here: only the name of the
+    # environment variable that holds it, so the admin never shows it back.
+    reply_address = models.EmailField(
+        _("address for replies by e-mail"),
+        blank=True,
+        help_text=_(
+            "Mails about a ticket ask for replies to this address with the ticket's code "
+            "added after a plus (support+code@example.com); the mailbox below must receive "
+            "that mail. Empty: customers answer on the support page only."
+        ),
+    )
+    staff_replies_by_email = models.BooleanField(
+        _("accept staff replies by e-mail"),
+        default=False,
+        help_text=_(
+            "A reply from a support staff member's address is sent to the customer. Off: "
+            "staff answer in the admin, behind the second factor."
+        ),
+    )
+    imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(
+        _("IMAP connection"),
+        max_length=10,
+        choices=[("ssl", _("TLS (port 993)")), ("starttls", _("STARTTLS (port 143)"))],
+        default="ssl",
+    )
+    imap_username = models.CharField(_("IMAP login"), max_length=255, blank=True)
+    imap_password_variable = models.CharField(
+        _("environment variable with the IMAP password"),
+        max_length=100,
+        blank=True,
+        default="AVSOFT_SUPPORT_IMAP_PASSWORD",
+        help_text=_("The password itself is never stored in the database."),
+    )
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
 
     panels = [
         MultiFieldPanel(
@@ -49,6 +85,26 @@ class SupportSettings(BaseSiteSetting):
             heading=_("First response targets"),
         ),
         FieldPanel("notification_emails"),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    _(
+                        "Replies are fetched by the support_fetch_mail command (run it every "
+                        "minute from cron or a task scheduler) or piped in by the mail server "
+                        "with support_receive_mail."
+                    )
+                ),
+                FieldPanel("reply_address"),
+                FieldPanel("staff_replies_by_email"),
+                FieldPanel("imap_host"),
+                FieldPanel("imap_port"),
+                FieldPanel("imap_security"),
+                FieldPanel("imap_username"),
+                FieldPanel("imap_password_variable"),
+                FieldPanel("imap_folder"),
+            ],
+            heading=_("Replies by e-mail"),
+        ),
     ]
 
     class Meta:

@@ -220,6 +220,8 @@ class Message(models.Model):
         _("internal note"), default=False, help_text=_("Visible to support staff only.")
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Came in as a reply by e-mail; InboundMail keeps the whole original for staff.
+    via_email = models.BooleanField(_("by e-mail"), default=False)
 
     objects = MessageQuerySet.as_manager()
 
