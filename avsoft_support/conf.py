@@ -20,6 +20,9 @@ DEFAULTS = {
         "password_reset_account": (3, 60 * 60),
         "confirmation_resend_ip": (5, 60 * 60),
         "confirmation_resend_account": (3, 60 * 60),
+        # Polite replies to refused incoming mail: one an hour per address, so two mail
+        # robots (or a forged sender) never get a conversation going.
+        "inbound_bounce_account": (1, 60 * 60),
     },
     # Cache alias that holds the rate-limit counters.
     "RATE_LIMIT_CACHE": "default",

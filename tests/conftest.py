@@ -8,6 +8,8 @@ from wagtail.models import Locale, Site
 from avsoft_support.models import MemberProfile
 from tests.utils import PASSWORD, otp_login
 
+pytest_plugins = ["tests.mailserver"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

@@ -236,7 +236,10 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
     # Context -------------------------------------------------------------------------------
 
     def get_messages(self):
-        return list(Message.objects.filter(ticket=self.object).conversation())
+        # The original of a reply by e-mail comes in the same query (a left join).
+        return list(
+            Message.objects.filter(ticket=self.object).conversation().select_related("inbound_mail")
+        )
 
     def get_recent_history(self):
         entries = (
