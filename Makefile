@@ -12,10 +12,13 @@ venv:
 
 demo: venv
 	$(ROOT)/scripts/compile-messages $(PY)
-	mkdir -p $(ROOT)/demo/var/mail
+	mkdir -p $(ROOT)/demo/var/mail $(ROOT)/demo/var/inbox/new $(ROOT)/demo/var/inbox/cur $(ROOT)/demo/var/inbox/tmp
 	$(DEMO) migrate --noinput
 	$(DEMO) support_demo
-	$(DEMO) runserver 127.0.0.1:8000
+	@# Replies by e-mail: a file moved into demo/var/inbox/new/ reaches its ticket within 5 s.
+	$(DEMO) support_fetch_mail --maildir $(ROOT)/demo/var/inbox --watch 5 & poller=$$!; \
+		trap 'kill $$poller 2>/dev/null' EXIT INT TERM; \
+		$(DEMO) runserver 127.0.0.1:8000
 
 test:
 	$(ROOT)/scripts/run-tests

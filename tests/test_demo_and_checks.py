@@ -114,6 +114,9 @@ print(json.dumps({
     ).decode(),
     "url_path": page.url_path,
     "intro": page.intro,
+    "support_groups": list(
+        get_user_model().objects.get(username="support").groups.values_list("name", flat=True)
+    ),
 }))
 """
 
@@ -153,3 +156,90 @@ def test_demo_command_twice_duplicates_nothing(demo_var_dir):
     assert "INV-2026-0042" in demo.stdout
     assert state["url_path"].endswith("/support/")
     assert "Регламент" in state["intro"]
+    # The Russian demo names the support group in Russian (staff read it in the admin).
+    assert state["support_groups"] == ["Служба поддержки"]
+
+
+# A member files a ticket on the demo; the assignee is set; then the member's reply comes back
+# through the demo's inbox. Run in the demo project with its own settings and mail files.
+DEMO_FILE_TICKET = """
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from avsoft_support import tickets
+from avsoft_support.models import MemberProfile, Product, SupportSettings, SupportPage
+from wagtail.models import Site
+
+User = get_user_model()
+member = User.objects.get(username="member")
+page = SupportPage.objects.get()
+ticket = tickets.create_ticket(
+    author=member,
+    profile=MemberProfile.objects.get(user=member),
+    data={
+        "subject": "Отчёт не формируется",
+        "product": Product.objects.first(),
+        "product_version": "5.2.1",
+        "os_version": "Windows 11",
+        "description": "Пустой отчёт.",
+        "steps_to_reproduce": "1. Открыть отчёт",
+    },
+    support_settings=SupportSettings.for_site(Site.objects.get(is_default_site=True)),
+    support_page=page,
+)
+tickets.assign(ticket, User.objects.get(username="support"), User.objects.get(username="admin"))
+print(ticket.number)
+"""
+
+DEMO_READ_TICKET = """
+import django, json
+django.setup()
+from avsoft_support.models import Ticket
+ticket = Ticket.objects.get()
+print(json.dumps([[m.body, m.via_email] for m in ticket.messages.order_by("pk")]))
+"""
+
+
+def test_demo_reply_by_email_through_the_inbox(demo_var_dir):
+    """The README's walk: file a ticket, find the receipt and its ready reply in
+    demo/var/mail/, write above the marker, move it into demo/var/inbox/new/, fetch."""
+    for args in (["manage.py", "migrate", "--noinput"], ["manage.py", "support_demo"]):
+        result = run_in_demo(args, demo_var_dir)
+        assert result.returncode == 0, result.stdout + result.stderr
+    filed = run_in_demo(["-c", DEMO_FILE_TICKET], demo_var_dir)
+    assert filed.returncode == 0, filed.stderr
+    number = filed.stdout.strip()
+
+    mail_dir = demo_var_dir / "mail"
+    receipts = [
+        path
+        for path in mail_dir.glob("*.log")
+        if f"Обращение № {number} получено" in path.read_text(encoding="utf-8")
+    ]
+    assert len(receipts) == 1
+    draft = receipts[0].with_suffix(".reply.eml")
+    text = draft.read_text(encoding="utf-8")
+    assert (
+        "Напишите здесь свой ответ." in text and "##- Напишите ответ выше этой строки -##" in text
+    )
+    inbox_new = demo_var_dir / "inbox" / "new"
+    inbox_new.mkdir(parents=True, exist_ok=True)
+    (inbox_new / "reply.eml").write_text(
+        text.replace("Напишите здесь свой ответ.", "Отчёт всё ещё пустой, журнал прилагаю."),
+        encoding="utf-8",
+    )
+    before = set(mail_dir.iterdir())
+
+    fetched = run_in_demo(
+        ["manage.py", "support_fetch_mail", "--maildir", str(demo_var_dir / "inbox")],
+        demo_var_dir,
+    )
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    assert "1 handled" in fetched.stdout
+
+    read = run_in_demo(["-c", DEMO_READ_TICKET], demo_var_dir)
+    assert json.loads(read.stdout)[-1] == ["Отчёт всё ещё пустой, журнал прилагаю.", True]
+    # The assignee (also the demo's support address) has a mail with the reply.
+    new_mail = [p.read_text(encoding="utf-8") for p in set(mail_dir.iterdir()) - before]
+    assert any("To: support@demo.example" in m and "Отчёт всё ещё пустой" in m for m in new_mail)
+    assert not list(inbox_new.iterdir())  # moved to cur/ as processed

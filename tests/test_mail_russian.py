@@ -19,6 +19,10 @@ FAMILIES = [
     "ticket_customer_reply",
     "ticket_staff_reply",
     "ticket_status",
+    "ticket_received",
+    "ticket_assigned",
+    "inbound_refused",
+    "inbound_files_refused",
 ]
 URL = re.compile(r"https?://\S+")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -69,6 +73,19 @@ def contexts(ticket):
         "new_status": TicketStatus.WAITING.label,
         "new_status_value": TicketStatus.WAITING,
     }
+    refused = [
+        {"name": "дамп.bin", "size": 500_000, "reason": "too_large"},
+        {"name": "журнал-2.txt", "size": 1_000, "reason": "too_many"},
+    ]
+    bounce = {
+        **notifications.bounce_context(ticket),
+        "site_name": "Техподдержка АВСофт",
+        "ticket": ticket,
+        "subject": "Re: обращение",
+        "refused": refused,
+        "max_size": 307_200,
+        "max_files": 5,
+    }
     return {
         "account_confirm": account,
         "account_email_change": account,
@@ -77,7 +94,27 @@ def contexts(ticket):
         "ticket_customer_reply": context,
         "ticket_staff_reply": context,
         "ticket_status": status,
+        "ticket_received": {**context, "invoice_url": "http://testserver/account/profile/"},
+        "ticket_assigned": {
+            **context,
+            "assigned_by": "Ольга Смирнова",
+            "assignee_name": "Анна Иванова",
+        },
+        "inbound_refused": bounce,
+        "inbound_files_refused": bounce,
     }
+
+
+# Each refusal's own sentences, and mails that ask for a reply by e-mail (with the marker).
+VARIANTS = [(name, {}) for name in FAMILIES]
+VARIANTS += [
+    ("inbound_refused", {"reason": reason})
+    for reason in ("no_ticket", "foreign_sender", "staff_replies_off", "ticket_closed", "empty")
+]
+VARIANTS += [(name, {"reply_by_email": True}) for name in FAMILIES if name.startswith("ticket_")]
+VARIANTS += [
+    ("ticket_received", {"client_status": status}) for status in ("current", "claimed", "potential")
+]
 
 
 def test_every_mail_family_is_covered():
@@ -90,11 +127,16 @@ def test_every_mail_family_is_covered():
     assert families == set(FAMILIES)
 
 
-@pytest.mark.parametrize("name", FAMILIES)
-def test_the_mail_reads_in_russian(name, russian_ticket):
-    context = contexts(russian_ticket)[name]
+@pytest.mark.parametrize("name, variant", VARIANTS)
+def test_the_mail_reads_in_russian(name, variant, russian_ticket):
+    variant = dict(variant)
+    if "client_status" in variant:
+        russian_ticket.client_status = variant.pop("client_status")
+    context = {**contexts(russian_ticket)[name], **variant}
     # Data, not wording: the product's name, the login and the file's extension.
-    data = f"{russian_ticket.product_name} {russian_ticket.author.get_username()} журнал.txt"
+    data = (
+        f"{russian_ticket.product_name} {russian_ticket.author.get_username()} журнал.txt дамп.bin"
+    )
     allowed = set(LATIN_WORD.findall(data)) | {"DOCTYPE", "html"}
 
     mail = render_mail(name, ["member@example.com"], context, language="ru")
@@ -103,6 +145,8 @@ def test_the_mail_reads_in_russian(name, russian_ticket):
     for part, text in (("subject", mail.subject), ("text", mail.body), ("html", html)):
         assert re.search("[а-яё]", text, re.IGNORECASE), (part, text)
         assert english_words(text, allowed) == [], (part, text)
+    if context.get("reply_by_email"):
+        assert "##- Напишите ответ выше этой строки -##" in mail.body
     if name.startswith("ticket_"):
         # A ticket number such as 2026-00017 reads as a date without its «№».
         assert f"№ {russian_ticket.number}" in mail.subject

@@ -3,7 +3,15 @@
 Django's file backend writes the raw MIME message, where Russian text is base64 and a
 confirmation link cannot be read or clicked. This one writes the headers and the plain-text
 body first, decoded, then the raw message for anyone who wants to see the HTML part.
+
+A mail that can be answered (it has a Reply-To) also gets a ready reply next to it,
+``<file>.reply.eml``, as a mail client would write it: write your text at its top and move
+it into demo/var/inbox/new/; `make demo` picks it up within a few seconds.
 """
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from django.core.mail.backends.filebased import EmailBackend
 
@@ -20,3 +28,26 @@ class ReadableFileEmailBackend(EmailBackend):
         )
         self.stream.write(readable.encode())  # the file is opened in binary mode
         super().write_message(message)
+        if message.reply_to:
+            write_reply_draft(Path(self._fname).with_suffix(".reply.eml"), message)
+
+
+def write_reply_draft(path, message):
+    """What the recipient's mail client would send when they press Reply."""
+    sent = message.message()
+    draft = EmailMessage()
+    draft["From"] = message.to[0]
+    draft["To"] = message.reply_to[0]
+    draft["Subject"] = f"Re: {message.subject}"
+    draft["Date"] = formatdate(localtime=True)
+    draft["Message-ID"] = make_msgid(domain="customer.example")
+    draft["In-Reply-To"] = sent["Message-ID"]
+    draft["References"] = f"{sent['References'] or ''} {sent['Message-ID']}".strip()
+    quoted = "\n".join(f"> {line}" for line in message.body.splitlines())
+    # 8bit, not base64: the person trying the demo edits this file in a text editor.
+    draft.set_content(
+        f"Напишите здесь свой ответ.\n\n{formatdate(localtime=True)}, {message.from_email}:\n"
+        f"{quoted}\n",
+        cte="8bit",
+    )
+    path.write_bytes(bytes(draft))

@@ -25,6 +25,10 @@ from avsoft_support.models import (
 )
 from home.models import HomePage
 
+# The demo's groups in Russian. The app and its tests know the group that migration 0002
+# makes as "Support staff"; a Russian site names it in its own language, as the demo does.
+GROUP_NAMES_RU = {"Support staff": "Служба поддержки", "Editors": "Редакторы"}
+
 DEMO_INVOICE = "INV-2026-0042"
 PRODUCTS = ["AVSoft Converter", "AVSoft Server", "AVSoft Desktop"]
 ACCOUNTS = {
@@ -98,7 +102,10 @@ class Command(BaseCommand):
         support_settings = SupportSettings.for_site(site)
         if not support_settings.notification_emails:
             support_settings.notification_emails = "support@demo.example"
-            support_settings.save()
+        if not support_settings.reply_address:
+            # Replies by e-mail: `make demo` polls demo/var/inbox/ (a Maildir) for them.
+            support_settings.reply_address = "support@demo.example"
+        support_settings.save()
         secrets = {name: self.account(name, *spec) for name, spec in ACCOUNTS.items()}
         self.report(support, account, secrets)
 
@@ -155,6 +162,17 @@ class Command(BaseCommand):
         ClientInvoiceNumber.objects.get_or_create(account=account, number=DEMO_INVOICE)
         return account
 
+    def group(self, name):
+        """The group that migrations made as ``name``, named in the demo's language: staff
+        read the group's name in the admin and in the history of a ticket."""
+        russian = GROUP_NAMES_RU[name]
+        wanted = russian if settings.LANGUAGE_CODE.startswith("ru") else name
+        group = Group.objects.filter(name__in=[name, russian]).order_by("pk").first()
+        if group is not None and group.name != wanted:
+            group.name = wanted
+            group.save(update_fields=["name"])
+        return group
+
     def account(self, username, password, full_name, role):
         User = get_user_model()
         user = User.objects.filter(username=username).first()
@@ -166,9 +184,10 @@ class Command(BaseCommand):
         user.first_name, user.last_name = first, last
         user.is_superuser = user.is_staff = role == "superuser"
         user.save()
-        group_name = {"staff": "Support staff", "editor": "Editors"}.get(role)
-        if group_name:
-            group = Group.objects.filter(name=group_name).first()
+        group_key = {"staff": "Support staff", "editor": "Editors"}.get(role)
+        if group_key:
+            group = self.group(group_key)
+            group_name = group.name if group else group_key
             if group is None:
                 self.stderr.write(f"Group '{group_name}' is missing; {username} has no group.")
             else:
