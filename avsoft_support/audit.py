@@ -7,7 +7,9 @@ Who writes what:
 * clients/status.py: client.verify (by staff, or marked automatic when a number matches an
   account), client.unverify;
 * clients/csv_import.py: client.import;
-* otp/views/staff.py: otp.reset, on the user whose devices a superuser removed.
+* otp/views/staff.py: otp.reset, on the user whose devices a superuser removed;
+* member_data.py: ticket.anonymise, on each ticket of a member who deleted their account;
+* retention.py: ticket.files_purge, on each closed ticket whose files were deleted.
 
 Labels and readable messages for the history views are in admin/log_actions.py.
 """
@@ -26,6 +28,8 @@ CLIENT_VERIFY = "avsoft_support.client.verify"
 CLIENT_UNVERIFY = "avsoft_support.client.unverify"
 CLIENT_IMPORT = "avsoft_support.client.import"
 OTP_RESET = "avsoft_support.otp.reset"
+TICKET_ANONYMISE = "avsoft_support.ticket.anonymise"
+TICKET_FILES_PURGE = "avsoft_support.ticket.files_purge"
 
 
 def log_separately(instance, action, user, data=None):

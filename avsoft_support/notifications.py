@@ -33,6 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
 from wagtail.models import Site
 
 from . import mail_threads
@@ -47,6 +48,8 @@ from .models import (
 )
 from .models.pages import find_support_page
 from .sanitize import render_markdown
+
+DELETED_USER = gettext_lazy("Deleted user")
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +159,8 @@ def _context(ticket, message=None, **extra):
     site, page = site_and_page_of(ticket)
     context = {
         "ticket": ticket,
-        "customer_name": member_display_name(ticket.author),
+        # Once the customer deleted their account, the ticket has no author.
+        "customer_name": member_display_name(ticket.author) if ticket.author_id else DELETED_USER,
         "site_name": _site_name(site),
         "ticket_url": customer_ticket_url(ticket, page),
         "admin_url": staff_ticket_url(ticket),
@@ -191,6 +195,11 @@ def _assignee_address(ticket, already_mailed=()):
     if assignee.email.lower() in {address.lower() for address in already_mailed}:
         return ""
     return assignee.email
+
+
+def _customer_address(ticket):
+    """The ticket's author's address; "" once they deleted their account (nobody to mail)."""
+    return ticket.author.email if ticket.author_id else ""
 
 
 def _ticket(ticket_id):
@@ -236,7 +245,7 @@ def send_ticket_created(ticket_id):
         "ticket_created", _support_addresses(desk, site, ticket), context, desk, to_staff=True
     )
     receipt = {**context, "invoice_url": invoice_number_url(site)}
-    sent += _send("ticket_received", [ticket.author.email], receipt, desk, to_staff=False)
+    sent += _send("ticket_received", [_customer_address(ticket)], receipt, desk, to_staff=False)
     return sent
 
 
@@ -260,7 +269,11 @@ def send_staff_reply(message_id):
         return 0
     context, site = _context(message.ticket, message)
     return _send(
-        "ticket_staff_reply", [message.ticket.author.email], context, _desk(site), to_staff=False
+        "ticket_staff_reply",
+        [_customer_address(message.ticket)],
+        context,
+        _desk(site),
+        to_staff=False,
     )
 
 
@@ -274,7 +287,7 @@ def send_status_changed(ticket_id, old, new):
         new_status=_status_label(new),
         new_status_value=new,
     )
-    return _send("ticket_status", [ticket.author.email], context, _desk(site), to_staff=False)
+    return _send("ticket_status", [_customer_address(ticket)], context, _desk(site), to_staff=False)
 
 
 def send_ticket_assigned(ticket_id, assignee_id, by_id=None):

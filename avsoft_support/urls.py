@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from .otp import urls_member as otp_urls_member
-from .views.account import login, password, profile, registration
+from .views.account import data, login, password, profile, registration
 from .views.attachments import attachment_download
 
 app_name = "avsoft_support"
@@ -40,6 +40,10 @@ urlpatterns = [
     path("profile/email/", profile.change_email, name="change_email"),
     path("profile/invoice/", profile.invoice_number, name="invoice_number"),
     path("profile/password/", profile.PasswordChangeView.as_view(), name="password_change"),
+    # The member's own data: a ZIP copy of it, and deleting the account.
+    path("profile/data/", data.download_data, name="download_data"),
+    path("profile/delete/", data.delete_account, name="delete_account"),
+    path("deleted/", data.account_deleted, name="account_deleted"),
     # The member's own, optional, second factor (names member_otp_*).
     path("two-factor/", include(otp_urls_member)),
 ]

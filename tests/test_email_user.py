@@ -151,3 +151,36 @@ def test_staff_search_tickets_and_members_by_email(client, anna, staff, make_tic
     assert tickets.status_code == members.status_code == 200
     assert "Export stops" in tickets.content.decode()
     assert "Anna Smirnova" in members.content.decode()
+
+
+def test_the_member_downloads_their_data_and_deletes_their_account(
+    client, anna, make_ticket, site, django_capture_on_commit_callbacks
+):
+    import io
+    import json
+    import zipfile
+
+    from avsoft_support.models import Ticket
+
+    ticket = make_ticket(anna, subject="Export stops", files=[("log.txt", b"anna log")])
+    client.force_login(anna)
+
+    response = client.get(reverse("avsoft_support:download_data"))
+    today = timezone.localdate()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="support-data-anna_example.com-{today:%Y-%m-%d}.zip"'
+    )
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    profile = json.loads(archive.read("profile.json"))
+    assert profile["account"]["username"] == profile["account"]["email"] == "anna@example.com"
+    assert archive.read(f"attachments/{ticket.number}/log.txt") == b"anna log"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("avsoft_support:delete_account"), {"password": PASSWORD, "confirm": "on"}
+        )
+    assert response.url == reverse("avsoft_support:account_deleted")
+    assert not get_user_model().objects.filter(email="anna@example.com").exists()
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.author is None
+    assert not ticket.messages.filter(attachments__isnull=False).exists()

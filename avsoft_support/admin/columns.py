@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 
 from ..models import ClientStatus, member_display_name, profile_of
@@ -17,6 +18,9 @@ class CustomerColumn(Column):
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
         user = instance.author
+        if user is None:  # the customer deleted their account
+            context.update(name=_("Deleted user"), company="", email="")
+            return context
         profile = profile_of(user)
         context["name"] = member_display_name(user)
         if profile and profile.client_account_id:

@@ -14,9 +14,11 @@ from ..audit import (
     CLIENT_UNVERIFY,
     CLIENT_VERIFY,
     OTP_RESET,
+    TICKET_ANONYMISE,
     TICKET_ASSIGN,
     TICKET_CREATE,
     TICKET_CRITICALITY,
+    TICKET_FILES_PURGE,
     TICKET_NOTE,
     TICKET_REPLY,
     TICKET_STATUS,
@@ -194,6 +196,39 @@ class OTPResetFormatter(LogFormatter):
     message = _("Two-factor authentication reset")
 
 
+class TicketAnonymiseFormatter(LogFormatter):
+    """data: {"attachments": <count of the customer's files deleted>}."""
+
+    label = _("Anonymise ticket")
+
+    def format_message(self, log_entry):
+        count = (log_entry.data or {}).get("attachments") or 0
+        if count:
+            return ngettext(
+                "The customer deleted their account: the ticket is no longer linked to them, "
+                "and %(count)s file they attached was deleted",
+                "The customer deleted their account: the ticket is no longer linked to them, "
+                "and %(count)s files they attached were deleted",
+                count,
+            ) % {"count": count}
+        return _("The customer deleted their account: the ticket is no longer linked to them")
+
+
+class TicketFilesPurgeFormatter(LogFormatter):
+    """data: {"attachments": <count>, "days": <the retention period>}."""
+
+    label = _("Delete attached files after the retention period")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        count = data.get("attachments") or 0
+        return ngettext(
+            "%(count)s attached file deleted: the ticket was closed more than %(days)s days ago",
+            "%(count)s attached files deleted: the ticket was closed more than %(days)s days ago",
+            count,
+        ) % {"count": count, "days": data.get("days", "")}
+
+
 FORMATTERS = {
     TICKET_CREATE: TicketCreateFormatter,
     TICKET_REPLY: TicketReplyFormatter,
@@ -205,6 +240,8 @@ FORMATTERS = {
     CLIENT_UNVERIFY: ClientUnverifyFormatter,
     CLIENT_IMPORT: ClientImportFormatter,
     OTP_RESET: OTPResetFormatter,
+    TICKET_ANONYMISE: TicketAnonymiseFormatter,
+    TICKET_FILES_PURGE: TicketFilesPurgeFormatter,
 }
 
 

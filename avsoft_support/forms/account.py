@@ -1,4 +1,5 @@
-"""Member-area forms: registration, login, confirmation re-send, profile, e-mail and invoice number."""
+"""Member-area forms: registration, login, confirmation re-send, profile, e-mail, invoice
+number and account deletion."""
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ..auth import find_user, login_retry_after, user_field_names
+from ..member_data import record_consent
 from ..models import MemberProfile, is_invoice_number
 from ..ratelimit import too_many_attempts_message
 
@@ -79,9 +81,29 @@ class RegistrationForm(UserCreationForm):
 
     email_taken = False
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, privacy_policy=None, **kwargs):
+        """``privacy_policy``: the site's live privacy policy page (member_data), or None.
+        With one, registration needs consent to the processing of personal data under it."""
         super().__init__(*args, **kwargs)
         self.fields["password1"].help_text = _password_help_text()
+        self.privacy_policy = privacy_policy
+        if privacy_policy is not None:
+            # The page shows this label with the policy linked in it (the template
+            # account/includes/consent_field.html); the error summary names the field by this
+            # plain text.
+            self.fields["consent"] = forms.BooleanField(
+                label=_(
+                    "I consent to the processing of my personal data under the personal data "
+                    "processing policy"
+                ),
+                required=True,
+                error_messages={
+                    "required": _(
+                        "Please tick the box to consent to the processing of your personal "
+                        "data: we cannot create an account without it."
+                    )
+                },
+            )
 
     def clean_username(self):
         username = self.cleaned_data.get("username")
@@ -116,12 +138,15 @@ class RegistrationForm(UserCreationForm):
         user = super().save(commit=False)
         user.is_active = False
         user.save()
-        MemberProfile.objects.create(
+        profile = MemberProfile(
             user=user,
             full_name=self.cleaned_data["full_name"],
             company=self.cleaned_data["company"],
             phone=self.cleaned_data["phone"],
         )
+        if self.privacy_policy is not None and self.cleaned_data.get("consent"):
+            record_consent(profile, self.privacy_policy)
+        profile.save()
         return user
 
 
@@ -247,6 +272,32 @@ class ChangeEmailForm(forms.Form):
                 _("Another account already uses this e-mail address."), code="duplicate_email"
             )
         return email
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Your password is not correct."), code="password_incorrect")
+        return password
+
+
+class DeleteAccountForm(forms.Form):
+    """The password and a tick: deleting the account cannot be undone."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        help_text=_("To make sure it is you who asks."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is deleted for good and cannot be restored"),
+        required=True,
+        error_messages={"required": _("Please tick the box to confirm the deletion.")},
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
 
     def clean_password(self):
         password = self.cleaned_data["password"]

@@ -166,6 +166,16 @@ class MemberProfile(models.Model):
     email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True)
     # A new address waiting for its confirmation link to be followed.
     pending_email = models.EmailField(_("new e-mail, not yet confirmed"), blank=True)
+    # Consent to the processing of personal data, given at registration when the site names
+    # a privacy policy page. The version says what was consented to: "page:<id>/rev:<id>",
+    # the policy page and its live revision at that moment (see member_data.consent_version).
+    consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    consent_version = models.CharField(
+        _("consent version"),
+        max_length=100,
+        blank=True,
+        help_text=_("The privacy policy page and its revision the member consented to."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = MemberProfileQuerySet.as_manager()

@@ -102,10 +102,13 @@ class Ticket(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW
     )
+    # None once the customer deleted their account: the ticket stays as the company's
+    # support record, linked to nobody (member_data.delete_member).
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("customer"),
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="support_tickets",
     )
     assignee = models.ForeignKey(

@@ -1,1 +1,2 @@
-"""The member area, one module per flow: registration, login, password (recovery), profile."""
+"""The member area, one module per flow: registration, login, password (recovery), profile,
+the member's own data (download, account deletion)."""

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,6 +22,7 @@ from ...forms.account import (
     awaits_confirmation,
     email_in_use,
 )
+from ...member_data import privacy_policy_page_for_request
 from ...models import MemberProfile
 from ...ratelimit import attempt, limits_for
 from .common import (
@@ -56,6 +58,19 @@ class RegisterView(FormView):
             return redirect("avsoft_support:profile")
         return super().dispatch(request, *args, **kwargs)
 
+    @cached_property
+    def privacy_policy(self):
+        """The site's live privacy policy page: registration then asks for consent."""
+        return privacy_policy_page_for_request(self.request)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "privacy_policy": self.privacy_policy}
+
+    def get_context_data(self, **kwargs):
+        policy = self.privacy_policy
+        policy_url = policy.get_url(self.request) if policy is not None else None
+        return super().get_context_data(privacy_policy_url=policy_url, **kwargs)
+
     def post(self, request, *args, **kwargs):
         # Per address, and per e-mail typed: the duplicate-address message must not become a
         # way to test many addresses, nor one address from many machines.
@@ -64,9 +79,10 @@ class RegisterView(FormView):
             form = self.form_class(
                 initial=typed_values(
                     request, ["username", "email", "full_name", "company", "phone"]
-                )
+                ),
+                privacy_policy=self.privacy_policy,
             )
-            return refuse(request, self.template_name, {"form": form}, seconds)
+            return refuse(request, self.template_name, self.get_context_data(form=form), seconds)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
