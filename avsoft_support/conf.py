@@ -36,6 +36,12 @@ DEFAULTS = {
     "LEGACY_REDIRECTS": False,
     # Address that notifications come from (None: DEFAULT_FROM_EMAIL).
     "FROM_EMAIL": None,
+    # A mail the backend refused is kept (PendingMail) and tried again by
+    # support_send_pending_mail: this many attempts in all, the first retry after this many
+    # seconds, each further one after twice as long, at most MAIL_RETRY_MAX_DELAY.
+    "MAIL_RETRY_ATTEMPTS": 10,
+    "MAIL_RETRY_DELAY": 120,
+    "MAIL_RETRY_MAX_DELAY": 6 * 3600,
     # Staff side
     # The admin asks for a second factor (from whom: STAFF_OTP_PERMISSIONS). Turn off for
     # local development only.

@@ -5,16 +5,28 @@ Every mail is a template family under ``avsoft_support/emails/``: ``<name>_subje
 its templates. The sender is ``AVSOFT_SUPPORT_FROM_EMAIL``, else ``DEFAULT_FROM_EMAIL``.
 ``headers`` adds headers such as the Message-ID and References of mail_threads; a "Reply-To"
 among them becomes the mail's reply-to list.
+
+A mail the backend refuses (the SMTP server is down, refuses the login, drops the connection)
+is not lost: ``send_mail`` keeps it as it was rendered (models.PendingMail), logs a warning
+with the error's class (never the mail's text) and returns 0; ``outbox.send_pending_mail``
+(the ``support_send_pending_mail`` command, or its task) sends it later. A mail that cannot
+even be rendered (a broken template) still raises: trying again would not help.
 """
 
+import logging
 from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from .conf import app_settings
+from .models import PendingMail
+from .models.outbox import error_name
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE_PREFIX = "avsoft_support/emails/"
 
@@ -52,8 +64,36 @@ def render_mail(name, recipients, context, *, language=None, headers=None):
 
 
 def send_mail(name, recipients, context, *, language=None, headers=None):
-    """Render and send; returns how many mails went out (0 when there is nobody to send to)."""
+    """Render and send; returns how many mails went out: 0 when there is nobody to send to, or
+    when the backend failed and the mail was kept to be sent again later."""
     recipients = [address for address in recipients if address]
     if not recipients:
         return 0
-    return render_mail(name, recipients, context, language=language, headers=headers).send()
+    mail = render_mail(name, recipients, context, language=language, headers=headers)
+    try:
+        return mail.send()
+    except Exception as error:  # whatever the backend raises: the mail waits for a retry
+        return _keep_for_later(name, mail, error)
+
+
+def _keep_for_later(name, mail, error):
+    try:
+        # A savepoint when the caller has a transaction open: a failed insert leaves it usable.
+        with transaction.atomic():
+            pending = PendingMail.keep(mail, error, name=name)
+    except DatabaseError as db_error:
+        logger.error(
+            "Could not send the %s mail (%s) nor keep it to send later (%s): it is lost",
+            name,
+            error_name(error),
+            error_name(db_error),
+        )
+        return 0
+    logger.warning(
+        "Could not send the %s mail (%s): kept as pending mail %s, next attempt at %s",
+        name,
+        error_name(error),
+        pending.pk,
+        pending.next_attempt_at.isoformat(timespec="seconds"),
+    )
+    return 0

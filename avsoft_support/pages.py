@@ -25,6 +25,8 @@ A ticket that is not the member's (or does not exist) answers ``render_ticket_no
 same 404 either way, to visitors with the way to log in.
 """
 
+import logging
+
 import swapper
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -44,8 +46,23 @@ from .models import MemberProfile, SupportSettings, Ticket, TicketStatus
 from .models.pages import TICKET_NUMBER, SupportPageBase
 from .views.account.common import login_url
 
+logger = logging.getLogger(__name__)
+
 THANKS_SESSION_KEY = "avsoft_support_thanks"
 LIST_FILTERS = ("all", "open", "closed")
+
+
+def _files_not_stored(form, error):
+    """The form again, saying that nothing was saved: the attachment storage failed (a full
+    disk, a storage server away)."""
+    logger.error("Could not store the attachments (%s): nothing was saved", type(error).__name__)
+    form.add_error(
+        None,
+        _(
+            "Your message was not saved: the attached files could not be stored. Please try "
+            "again in a few minutes; choose the files again before sending."
+        ),
+    )
 
 
 def _private(response):
@@ -169,7 +186,15 @@ class SupportPageMixin(SupportPageBase):
         if request.method == "POST":
             form = self.get_ticket_form(request, profile, request.POST, request.FILES)
             if form.is_valid():
-                return self.ticket_filed(request, self.file_ticket(request, form, profile))
+                try:
+                    ticket = self.file_ticket(request, form, profile)
+                except OSError as error:
+                    # Nothing was saved (tickets.py took the files written so far back); the
+                    # profile in memory may hold what the rollback undid.
+                    _files_not_stored(form, error)
+                    profile = self.get_profile(request)
+                else:
+                    return self.ticket_filed(request, ticket)
         else:
             form = self.get_ticket_form(request, profile)
         return _private(self.render_ticket_form(request, form, profile))
@@ -281,7 +306,14 @@ class SupportPageMixin(SupportPageBase):
         if not form.is_valid():
             return self.render_ticket(request, ticket, form)
         reopened = ticket.status in (TicketStatus.RESOLVED, TicketStatus.WAITING)
-        self.add_reply(request, ticket, form)
+        try:
+            self.add_reply(request, ticket, form)
+        except tickets.TicketClosed:  # closed while the member was writing
+            messages.error(request, _("This ticket is closed. Please create a new ticket instead."))
+            return HttpResponseRedirect(self.ticket_url(ticket, request))
+        except OSError as error:
+            _files_not_stored(form, error)
+            return self.render_ticket(request, ticket, form)
         if reopened:
             messages.success(
                 request, _("Thank you. Your reply has been sent and the ticket is open again.")

@@ -5,6 +5,11 @@ The support page, the staff screens and the bulk actions all go through these fu
 a ticket changes the same way wherever the change is made. Each writes a Wagtail log entry and
 leaves its e-mails to ``notifications``, which sends them only once the transaction commits.
 
+Two requests changing one ticket at the same moment take turns: each function that changes one
+locks its row in the transaction and reads the ticket again under the lock (``_lock``), so that
+neither undoes what the other did (a reply after a resolve still reopens the ticket; the first
+response is set once; the last activity is the latest).
+
 Status rules
 ------------
 * A public staff reply sets ``first_response_at`` (once) and ``last_staff_reply_at``, and moves a
@@ -25,6 +30,7 @@ Status rules
 """
 
 import hashlib
+import logging
 import os
 import unicodedata
 from contextlib import contextmanager
@@ -57,6 +63,8 @@ from .models import (
 )
 from .permissions import can_change_tickets
 from .sla import first_response_due
+
+logger = logging.getLogger(__name__)
 
 
 class TicketClosed(Exception):
@@ -117,6 +125,51 @@ def _files_taken_back_on_failure():
         for storage, name in saved_names:
             storage.delete(name)
         raise
+
+
+def _delete_files(names):
+    for storage, name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            # The row is gone already; a file left behind is logged, never a failed request.
+            logger.exception("Could not delete the attachment file %s", name)
+
+
+def delete_attachments(attachments):
+    """Delete these attachments (a queryset): their rows now, their files once the
+    transaction commits, so that a rollback keeps both. Returns how many were deleted."""
+    rows = list(attachments.only("pk", "file"))
+    names = [(row.file.storage, row.file.name) for row in rows if row.file.name]
+    count = Attachment.objects.filter(pk__in=[row.pk for row in rows]).delete()[0]
+    if names:
+        transaction.on_commit(lambda: _delete_files(names))
+    return count
+
+
+# What the rules read and the functions below write, brought up to date under the row's lock.
+_LOCKED_FIELDS = (
+    "status",
+    "last_activity_at",
+    "first_response_at",
+    "last_staff_reply_at",
+    "closed_at",
+    "assignee_id",
+    "criticality",
+)
+
+
+def _lock(ticket):
+    """Lock the ticket's row until the transaction ends, and bring ``ticket`` up to date.
+
+    Two requests changing one ticket at once then take turns (PostgreSQL: SELECT ... FOR
+    UPDATE; SQLite writes one transaction at a time anyway): the second one sees what the
+    first committed, a status or the first response, and its times come after the first's,
+    so neither undoes the other. Each request read its ticket when it began, which may be
+    before the other one's commit."""
+    current = Ticket.objects.select_for_update().filter(pk=ticket.pk).values(*_LOCKED_FIELDS).get()
+    for name, value in current.items():
+        setattr(ticket, name, value)
 
 
 def _log_status(ticket, old, new, by, **extra):
@@ -216,6 +269,9 @@ def add_message(
     if not from_staff and ticket.status == TicketStatus.CLOSED:
         raise TicketClosed(ticket.number)
     with _files_taken_back_on_failure() as saved_names, transaction.atomic():
+        _lock(ticket)
+        if not from_staff and ticket.status == TicketStatus.CLOSED:
+            raise TicketClosed(ticket.number)  # closed while the customer was writing
         now = timezone.now()
         message = Message.objects.create(
             ticket=ticket,
@@ -262,10 +318,13 @@ def set_status(ticket, status, by, *, notify=True):
     )
     if not (can_change_tickets(by) or customer_closing):
         raise PermissionDenied("Customers may only close their own tickets.")
-    old = ticket.status
-    if old == status:
+    if ticket.status == status:
         return False
     with transaction.atomic():
+        _lock(ticket)
+        old = ticket.status
+        if old == status:
+            return False  # set so by someone else meanwhile
         now = timezone.now()
         ticket.status = status
         ticket.last_activity_at = now
@@ -288,8 +347,11 @@ def assign(ticket, assignee, by):
     """Assign (or, with None, unassign) a ticket; returns whether anything changed."""
     if ticket.assignee_id == (assignee.pk if assignee else None):
         return False
-    old = ticket.assignee if ticket.assignee_id else None
     with transaction.atomic():
+        _lock(ticket)
+        if ticket.assignee_id == (assignee.pk if assignee else None):
+            return False
+        old = ticket.assignee if ticket.assignee_id else None
         ticket.assignee = assignee
         ticket.save(update_fields=["assignee"])
         log_separately(ticket, TICKET_ASSIGN, by, {"old": _person(old), "new": _person(assignee)})
@@ -304,8 +366,11 @@ def set_criticality(ticket, criticality, by):
     criticality = int(criticality)
     if criticality not in Criticality.values or criticality == ticket.criticality:
         return False
-    old = ticket.criticality
     with transaction.atomic():
+        _lock(ticket)
+        old = ticket.criticality
+        if old == criticality:
+            return False
         ticket.criticality = criticality
         ticket.save(update_fields=["criticality"])
         log_separately(ticket, TICKET_CRITICALITY, by, {"old": old, "new": criticality})

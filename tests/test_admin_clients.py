@@ -454,6 +454,27 @@ def test_import_reads_windows_1251_with_semicolons(verified_staff_client):
     assert [n.number for n in account.invoice_numbers.all()] == ["СЧ-1", "СЧ-2"]
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # Excel's "Unicode text": UTF-16 with its byte order mark, every ASCII letter followed
+        # by a NUL byte.
+        "company,invoice_numbers\nRomashka,INV-1\n".encode("utf-16"),
+        b"company,invoice_numbers\nRomashka,INV-\x001\n",
+    ],
+)
+def test_import_refuses_a_file_with_nul_bytes_as_not_text(verified_staff_client, raw):
+    # PostgreSQL refuses NUL in a query: the preview once looked such numbers up (a 500).
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = verified_staff_client.post(
+        IMPORT_URL, {"file": SimpleUploadedFile("clients.csv", raw, content_type="text/csv")}
+    )
+    assert response.status_code == 400
+    assert "Save the file as UTF-8 text." in text_of(response)
+    assert not ClientAccount.objects.exists()
+
+
 def test_import_file_errors(verified_staff_client):
     response = verified_staff_client.post(IMPORT_URL, {"file": csv_upload("name,numbers\nA,1\n")})
     shown = text_of(response)

@@ -95,6 +95,20 @@ class BulkStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=TicketStatus.choices)
 
 
+def decode_csv(raw):
+    """The text of an uploaded CSV file (UTF-8 or Windows-1251), or None when it is not text
+    in either: NUL bytes mean UTF-16 (Excel's "Unicode text") or a binary file, and PostgreSQL
+    refuses NUL in any query."""
+    if b"\x00" in raw:
+        return None
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 class ClientImportForm(forms.Form):
     MAX_SIZE = 2 * 1024 * 1024
 
@@ -122,15 +136,11 @@ class ClientImportForm(forms.Form):
         cleaned_data = super().clean()
         upload = cleaned_data.get("file")
         if upload:
-            raw = upload.read()
-            for encoding in ("utf-8-sig", "cp1251"):
-                try:
-                    cleaned_data["content"] = raw.decode(encoding)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
+            text = decode_csv(upload.read())
+            if text is None:
                 self.add_error("file", _("Save the file as UTF-8 text."))
+            else:
+                cleaned_data["content"] = text
         elif not cleaned_data.get("content") and not self.has_error("file"):
             self.add_error("file", _("Choose a CSV file."))
         return cleaned_data

@@ -274,13 +274,16 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
                 "edit_url": self.get_edit_url(),
                 "canned_replies": canned,
                 "canned_texts": {str(reply.pk): reply.text for reply in canned},
+                # An anonymised ticket (the customer deleted their account) has no others.
                 "other_tickets_count": Ticket.objects.filter(author_id=ticket.author_id)
                 .exclude(pk=ticket.pk)
-                .count(),
+                .count()
+                if ticket.author_id
+                else 0,
                 "other_tickets_url": reverse(self.index_url_name)
                 + "?"
                 + urlencode({"q": ticket.author.email, "status": "all"})
-                if ticket.author.email
+                if ticket.author_id and ticket.author.email
                 else None,
             }
         )
@@ -335,9 +338,13 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
         request = self.request
         prefix = "reply-"
         body = request.POST.get(prefix + "body", "")
-        canned = CannedReply.objects.filter(
-            pk=request.POST.get(prefix + "canned_reply") or None
-        ).first()
+        chosen = request.POST.get(prefix + "canned_reply", "").strip()
+        # Only a number names a canned reply (anything else once gave a server error).
+        canned = (
+            CannedReply.objects.filter(pk=chosen).first()
+            if chosen.isascii() and chosen.isdigit()
+            else None
+        )
         if canned is not None:
             body = f"{body.rstrip()}\n\n{canned.text}".strip() if body.strip() else canned.text
         initial = {
