@@ -3,6 +3,9 @@
 import os
 
 import pytest
+from django.test import Client
+
+from tests.utils import otp_login
 
 # Sync Playwright runs an event loop in this thread; the ORM calls the tests make around it
 # are safe because the live server has its own thread and connection.
@@ -35,3 +38,27 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": CHROMIUM_ARGS,
         "headless": True,
     }
+
+
+@pytest.fixture
+def logged_in_context(browser, live_server):
+    """Opens a browser context already logged in as a user, by the session cookie (no login
+    form): ``logged_in_context(user, locale="ru-RU", staff=True)``; staff have passed their
+    second factor. The caller closes it."""
+
+    def open_context(user, locale="en-US", staff=False):
+        client = Client()
+        if staff:
+            otp_login(client, user)
+        else:
+            client.force_login(user)
+        context = browser.new_context(locale=locale)
+        context.add_cookies(
+            [
+                {"name": name, "value": morsel.value, "url": live_server.url}
+                for name, morsel in client.cookies.items()
+            ]
+        )
+        return context
+
+    return open_context
