@@ -43,6 +43,8 @@ def test_the_support_staff_group_holds_exactly_what_staff_need(db):
         ("avsoft_support", "delete_cannedreply"),
         ("avsoft_support", "view_cannedreply"),
         ("avsoft_support", "verify_client"),
+        # Migration 0009: the production calendar, to look at (keeping it is a manager's).
+        ("avsoft_support", "view_calendarday"),
     }
 
 

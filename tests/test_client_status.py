@@ -32,16 +32,18 @@ def test_a_verified_member_giving_an_unknown_number_stays_current(member, site, 
 
 @pytest.mark.django_db
 def test_verifying_moves_the_first_response_due_time_of_waiting_tickets(
-    member, site, django_user_model
+    member, site, django_user_model, monkeypatch
 ):
-    created = timezone.now() - timedelta(hours=1)
+    verified_at = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: verified_at)
+    created = verified_at - timedelta(hours=1)
     ticket = Ticket.objects.create(
         subject="s",
         product_version="1",
         os_version="x",
         author=member,
         created_at=created,
-        sla_due_at=created + timedelta(days=2),
+        sla_due_at=created + timedelta(days=30),
     )
     verify(
         MemberProfile.objects.get(user=member),
@@ -50,12 +52,19 @@ def test_verifying_moves_the_first_response_due_time_of_waiting_tickets(
     )
     ticket.refresh_from_db()
     assert ticket.priority == 1
-    hours = SupportSettings.for_site(site).sla_current_hours
-    assert ticket.sla_due_at == created + timedelta(hours=hours)
+    # The current client's target, in working hours, from the verification.
+    targets = SupportSettings.for_site(site)
+    assert ticket.sla_due_at == sla.first_response_due(targets, ClientStatus.CURRENT, verified_at)
+    assert ticket.sla_due_at > verified_at
 
 
 def test_working_days_count_in_the_site_time_zone():
     # Saturday 01:00 in Moscow is Friday 22:00 UTC: still the weekend for the desk.
     saturday = datetime(2026, 11, 28, 1, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-    due = sla.add_working_days(saturday.astimezone(ZoneInfo("UTC")), 1)
+    due = sla.add_working_time(
+        saturday.astimezone(ZoneInfo("UTC")),
+        days=1,
+        support_settings=SupportSettings(time_zone="Europe/Moscow"),
+        calendar=sla.WorkingCalendar({}),
+    )
     assert timezone.localtime(due).weekday() == 0  # Monday

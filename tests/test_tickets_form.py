@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.models import Page
 
+from avsoft_support import sla
 from avsoft_support.models import (
     Attachment,
     ClientAccount,
@@ -315,24 +316,33 @@ def client_account(db):
     return account
 
 
-def test_no_number_makes_a_potential_client(member_client, member, product):
+def test_no_number_makes_a_potential_client(member_client, member, product, support_settings):
     member_client.post(NEW, ticket_form_data(product))
     ticket = Ticket.objects.get()
     assert ticket.client_status == ClientStatus.POTENTIAL
     assert ticket.priority == 3
     assert ticket.invoice_number == ""
     assert MemberProfile.objects.get(user=member).client_status == ClientStatus.POTENTIAL
-    # Potential clients: the first response is due in two working days.
+    # Potential clients: the first response is due at the end of the second working day.
     assert ticket.sla_due_at - ticket.created_at >= timedelta(days=2)
+    assert ticket.sla_due_at == sla.first_response_due(
+        support_settings, ClientStatus.POTENTIAL, ticket.created_at
+    )
 
 
-def test_matching_number_makes_a_current_client(member_client, member, product, client_account):
+def test_matching_number_makes_a_current_client(
+    member_client, member, product, client_account, support_settings
+):
     member_client.post(NEW, ticket_form_data(product, invoice_number=" inv 2026-0042 "))
     ticket = Ticket.objects.get()
     assert ticket.client_status == ClientStatus.CURRENT
     assert ticket.priority == 1
     assert ticket.invoice_number == "inv 2026-0042"
-    assert ticket.sla_due_at - ticket.created_at == timedelta(hours=4)
+    # Four working hours: at least four hours, counted on the desk's working time.
+    assert ticket.sla_due_at - ticket.created_at >= timedelta(hours=4)
+    assert ticket.sla_due_at == sla.first_response_due(
+        support_settings, ClientStatus.CURRENT, ticket.created_at
+    )
     profile = MemberProfile.objects.get(user=member)
     assert profile.client_status == ClientStatus.CURRENT
     assert profile.client_account == client_account

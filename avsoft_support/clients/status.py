@@ -25,7 +25,7 @@ from ..models import (
     TicketStatus,
     normalize_invoice_number,
 )
-from ..sla import first_response_due
+from ..sla import WorkingCalendar, first_response_due
 
 
 def find_account(number):
@@ -66,27 +66,36 @@ def match_log_data(profile):
 
 
 def _rerank_open_tickets(profile):
+    """Open tickets take the member's status and priority. Those still waiting for a first
+    answer whose status changes get the new status's target counted from now (the change),
+    by the targets of the site each was filed on, as filing did; a promotion never moves a
+    due time later than it was. A ticket whose status stays keeps its due time."""
+    now = timezone.now()
+    status = profile.client_status
+    priority = ClientStatus.priority_of(status)
     tickets = open_tickets_of(profile)
-    tickets.update(
-        client_status=profile.client_status,
-        priority=ClientStatus.priority_of(profile.client_status),
+    changing = list(
+        tickets.filter(first_response_at__isnull=True)
+        .exclude(client_status=status)
+        .select_related("support_page")
     )
-    # Tickets still waiting for a first answer get the due time of the new status, by the
-    # targets of the site each was filed on (as filing did); one settings lookup per site.
-    waiting = list(tickets.filter(first_response_at__isnull=True).select_related("support_page"))
-    if not waiting:
+    tickets.update(client_status=status, priority=priority)
+    if not changing:
         return
     default_site = Site.objects.filter(is_default_site=True).first()
     targets = {}
-    for ticket in waiting:
+    calendar = WorkingCalendar()  # one calendar read for all of them
+    for ticket in changing:
         page = ticket.support_page
         site = (page.get_site() if page is not None else None) or default_site
         if site not in targets:
             targets[site] = SupportSettings.for_site(site) if site else SupportSettings()
-        ticket.sla_due_at = first_response_due(
-            targets[site], profile.client_status, ticket.created_at
-        )
-    Ticket.objects.bulk_update(waiting, ["sla_due_at"])
+        due = first_response_due(targets[site], status, now, calendar=calendar)
+        promoted = priority < ticket.priority
+        if promoted and ticket.sla_due_at is not None and (due is None or ticket.sla_due_at < due):
+            due = ticket.sla_due_at
+        ticket.sla_due_at = due
+    Ticket.objects.bulk_update(changing, ["sla_due_at"])
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from wagtail.admin.menu import Menu
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from ..components import SupportMenuItem
+from .calendar import CalendarDayViewSet
 from .catalogue import CannedReplyViewSet, ProductViewSet
 from .clients import ClientAccountViewSet
 from .tickets import TicketViewSet
@@ -13,7 +14,13 @@ from .tickets import TicketViewSet
 class SupportViewSetGroup(SnippetViewSetGroup):
     """The one "Support" menu item; each entry shows only to users with its permissions."""
 
-    items = (TicketViewSet, ClientAccountViewSet, ProductViewSet, CannedReplyViewSet)
+    items = (
+        TicketViewSet,
+        ClientAccountViewSet,
+        ProductViewSet,
+        CannedReplyViewSet,
+        CalendarDayViewSet,
+    )
     menu_label = _("Support")
     menu_icon = "clipboard-list"
     menu_name = "support"
