@@ -8,7 +8,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -91,7 +93,10 @@ django.setup()
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from avsoft_support.models import ClientAccount, ClientInvoiceNumber, Product, SupportPage
+from wagtail.models import Page, Site
+from avsoft_support.models import (
+    CalendarDay, ClientAccount, ClientInvoiceNumber, Product, SupportPage, SupportSettings
+)
 
 def counts():
     return [
@@ -101,6 +106,8 @@ def counts():
         Product.objects.count(),
         ClientAccount.objects.count(),
         ClientInvoiceNumber.objects.count(),
+        Page.objects.count(),
+        CalendarDay.objects.count(),
     ]
 
 first = counts()
@@ -117,6 +124,19 @@ print(json.dumps({
     "support_groups": list(
         get_user_model().objects.get(username="support").groups.values_list("name", flat=True)
     ),
+    "working_time": [
+        str(value) for value in SupportSettings.objects.values_list(
+            "time_zone", "working_day_start", "working_day_end"
+        ).get()
+    ],
+    "calendar_years": [day.year for day in CalendarDay.objects.dates("date", "year")],
+    "privacy": [
+        (policy.url_path, policy.live, policy.title)
+        for policy in [
+            SupportSettings.for_site(Site.objects.get(is_default_site=True)).privacy_policy_page
+        ]
+        if policy is not None
+    ],
 }))
 """
 
@@ -158,6 +178,15 @@ def test_demo_command_twice_duplicates_nothing(demo_var_dir):
     assert "Регламент" in state["intro"]
     # The Russian demo names the support group in Russian (staff read it in the admin).
     assert state["support_groups"] == ["Служба поддержки"]
+    # Working time: 09:00-18:00 in Moscow, on the production calendar of this year and the next.
+    assert state["working_time"] == ["Europe/Moscow", "09:00:00", "18:00:00"]
+    this_year = datetime.now(ZoneInfo("Europe/Moscow")).year
+    assert state["calendar_years"] == [this_year, this_year + 1]
+    # A privacy policy page, named in the Support settings: registration asks for consent.
+    [(privacy_path, privacy_live, privacy_title)] = state["privacy"]
+    assert privacy_path.endswith("/privacy/")
+    assert privacy_live
+    assert privacy_title == "Политика обработки персональных данных"
 
 
 # A member files a ticket on the demo; the assignee is set; then the member's reply comes back

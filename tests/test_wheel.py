@@ -66,13 +66,18 @@ def test_the_wheel_holds_nothing_demo_only(wheel):
     names, _metadata = wheel
     top_level = {name.split("/", 1)[0] for name in names if ".dist-info/" not in name}
     assert top_level == {"avsoft_support"}
-    # The app's own commands read mail into tickets and touch nothing else; the demo's and
-    # the benchmark's commands (which write demo data) must not ship.
+    # The app's own commands read mail into tickets, send mail that failed again or delete
+    # the files of long-closed tickets, and touch nothing else; the demo's and the
+    # benchmark's commands (which write demo data) must not ship.
     app_commands = {
         "avsoft_support/management/__init__.py",
         "avsoft_support/management/commands/__init__.py",
         "avsoft_support/management/commands/support_fetch_mail.py",
+        "avsoft_support/management/commands/support_purge_attachments.py",
         "avsoft_support/management/commands/support_receive_mail.py",
+        # Adds the holidays of a year to the app's own calendar table, nothing else.
+        "avsoft_support/management/commands/support_seed_calendar.py",
+        "avsoft_support/management/commands/support_send_pending_mail.py",
     }
     assert app_commands <= set(names)
     forbidden = [

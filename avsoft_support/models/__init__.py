@@ -2,6 +2,7 @@
 
 from importlib import import_module
 
+from .calendar import CalendarDay
 from .canned import CannedReply
 from .clients import (
     ClientAccount,
@@ -15,6 +16,7 @@ from .clients import (
     user_display_name,
 )
 from .inbound import InboundMail, InboundOutcome
+from .outbox import PendingMail
 from .pages import SupportPageBase
 from .products import Product
 from .settings import SupportSettings
@@ -22,6 +24,7 @@ from .tickets import Attachment, Criticality, Message, Ticket, TicketStatus
 
 __all__ = [
     "Attachment",
+    "CalendarDay",
     "CannedReply",
     "InboundMail",
     "InboundOutcome",
@@ -31,6 +34,7 @@ __all__ = [
     "Criticality",
     "MemberProfile",
     "Message",
+    "PendingMail",
     "Product",
     "SupportPage",
     "SupportPageBase",

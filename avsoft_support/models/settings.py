@@ -1,3 +1,7 @@
+from datetime import time
+from zoneinfo import ZoneInfo
+
+import swapper
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -5,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
-from ..validators import email_lines, validate_email_lines
+from ..validators import (
+    default_time_zone,
+    email_lines,
+    validate_email_lines,
+    validate_time_zone,
+)
+
+# A site's own base page (WAGTAIL_PAGE_MODEL) is what the policy page is.
+swapper.set_app_prefix("wagtailcore", "wagtail")
 
 
 @register_setting(icon="help")
@@ -20,14 +32,39 @@ class SupportSettings(BaseSiteSetting):
     attachments_per_message = models.PositiveSmallIntegerField(
         _("files per message"), default=5, validators=[MinValueValidator(1)]
     )
+    # First-response targets, in working time (avsoft_support.sla says how it is counted).
     sla_current_hours = models.PositiveSmallIntegerField(
-        _("first response for current clients, hours"), default=4
+        _("first response for current clients, working hours"),
+        default=4,
+        help_text=_(
+            "Counted only within the working day, on working days: 4 hours from 16:00 on "
+            "Friday, with a 09:00-18:00 day, is 11:00 on Monday."
+        ),
     )
     sla_claimed_working_days = models.PositiveSmallIntegerField(
-        _("first response for claimed clients, working days"), default=1
+        _("first response for claimed clients, working days"),
+        default=1,
+        help_text=_(
+            "Counted from the day after the ticket is filed; due when the last of these "
+            "working days ends: 1 day from any time on Wednesday is 18:00 on Thursday."
+        ),
     )
     sla_potential_working_days = models.PositiveSmallIntegerField(
-        _("first response for potential clients, working days"), default=2
+        _("first response for potential clients, working days"),
+        default=2,
+        help_text=_("Counted like the days for claimed clients."),
+    )
+    working_day_start = models.TimeField(_("working day starts"), default=time(9, 0))
+    working_day_end = models.TimeField(_("working day ends"), default=time(18, 0))
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_(
+            "The support desk's working hours and dates are in this time zone, for example "
+            "Europe/Moscow."
+        ),
     )
     notification_emails = models.TextField(
         _("support addresses"),
@@ -70,21 +107,56 @@ class SupportSettings(BaseSiteSetting):
         help_text=_("The password itself is never stored in the database."),
     )
     imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
+    privacy_policy_page = models.ForeignKey(
+        swapper.get_model_name("wagtailcore", "Page"),
+        verbose_name=_("privacy policy page"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "When set and published, registration asks for consent to the processing of "
+            "personal data under this page, and records which revision was consented to."
+        ),
+    )
+    attachment_retention_days = models.PositiveIntegerField(
+        _("keep attachments of closed tickets, days"),
+        default=0,
+        help_text=_(
+            "Files attached to tickets closed longer than this are deleted by the "
+            "support_purge_attachments command. 0 keeps them for ever."
+        ),
+    )
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("attachment_max_size"), FieldPanel("attachments_per_message")],
+            [
+                FieldPanel("attachment_max_size"),
+                FieldPanel("attachments_per_message"),
+                FieldPanel("attachment_retention_days"),
+            ],
             heading=_("Attachments"),
         ),
         MultiFieldPanel(
             [
+                HelpPanel(
+                    _(
+                        "Targets count working time only: the working day below, on working "
+                        "days (Monday to Friday, corrected by the production calendar in "
+                        "Support, Calendar)."
+                    )
+                ),
                 FieldPanel("sla_current_hours"),
                 FieldPanel("sla_claimed_working_days"),
                 FieldPanel("sla_potential_working_days"),
+                FieldPanel("working_day_start"),
+                FieldPanel("working_day_end"),
+                FieldPanel("time_zone"),
             ],
             heading=_("First response targets"),
         ),
         FieldPanel("notification_emails"),
+        FieldPanel("privacy_policy_page"),
         MultiFieldPanel(
             [
                 HelpPanel(
@@ -117,6 +189,21 @@ class SupportSettings(BaseSiteSetting):
         except ValidationError as error:
             # A typo here silently loses every new-ticket notification: refuse it.
             raise ValidationError({"notification_emails": error}) from None
+        start, end = self.working_day_start, self.working_day_end
+        if start is not None and end is not None and end <= start:
+            # No working time at all would leave every ticket without a due time.
+            raise ValidationError(
+                {"working_day_end": _("The working day must end after it starts.")}
+            )
+
+    @property
+    def zone(self):
+        """The desk's time zone (ZoneInfo); the site's TIME_ZONE if the name stored is unknown."""
+        try:
+            validate_time_zone(self.time_zone)
+        except ValidationError:
+            return ZoneInfo(default_time_zone())
+        return ZoneInfo(self.time_zone)
 
     @property
     def notification_email_list(self):

@@ -5,6 +5,7 @@ makes a superuser and rewrites the default Site, which no real site's database s
 """
 
 import base64
+from datetime import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from avsoft_support.models import (
     SupportPage,
     SupportSettings,
 )
+from avsoft_support.production_calendar import seed_year
 from home.models import HomePage
 
 # The demo's groups in Russian. The app and its tests know the group that migration 0002
@@ -74,6 +76,25 @@ RULES_RU = """
 
 THANKS_RU = "<p>Спасибо! Обращение принято. Мы ответим вам по электронной почте и здесь, на странице обращения.</p>"
 
+PRIVACY_RU = """
+<p>Эта политика объясняет, какие персональные данные обрабатывает служба технической поддержки
+компании AVSoft на этом сайте, зачем и как долго. Регистрируясь, вы даёте согласие на их
+обработку в соответствии с этой политикой.</p>
+<h3>Какие данные мы обрабатываем</h3>
+<p>Логин, адрес электронной почты, фамилию, имя и отчество, название компании и телефон, которые
+вы указали при регистрации или в персональном разделе; номер счёта или заказа; ваши обращения в
+службу поддержки, переписку по ним и прикреплённые файлы.</p>
+<h3>Зачем</h3>
+<p>Только для того, чтобы отвечать на ваши обращения: связываться с вами, подтверждать, что вы
+наш клиент, и обслуживать обращения текущих клиентов в первую очередь. Мы не передаём ваши данные
+третьим лицам и не используем их для рассылок.</p>
+<h3>Как долго и что вы можете сделать</h3>
+<p>Данные хранятся, пока существует ваша учётная запись. В персональном разделе вы можете в любой
+момент скачать копию своих данных или удалить учётную запись: тогда удаляются ваш профиль и
+прикреплённые вами файлы, а обращения остаются у службы поддержки без связи с вами.
+Прикреплённые файлы закрытых обращений могут удаляться по истечении срока хранения.</p>
+"""
+
 HELP_RU = {
     "help_subject": "Коротко, в одной строке: что не работает.",
     "help_product": "Если продукта нет в списке, выберите «Другой» и укажите название.",
@@ -105,7 +126,17 @@ class Command(BaseCommand):
         if not support_settings.reply_address:
             # Replies by e-mail: `make demo` polls demo/var/inbox/ (a Maildir) for them.
             support_settings.reply_address = "support@demo.example"
+        if support_settings.privacy_policy_page_id is None:
+            # Registration then asks for consent to the processing of personal data.
+            support_settings.privacy_policy_page = self.privacy_page(home)
+        # First-response targets count working time: 09:00-18:00 in Moscow, on the Russian
+        # production calendar of this year and the next (Support, Calendar).
+        support_settings.time_zone = "Europe/Moscow"
+        support_settings.working_day_start, support_settings.working_day_end = time(9), time(18)
         support_settings.save()
+        this_year = timezone.localdate().year
+        for year in (this_year, this_year + 1):
+            seed_year(year, settings.LANGUAGE_CODE)
         secrets = {name: self.account(name, *spec) for name, spec in ACCOUNTS.items()}
         self.report(support, account, secrets)
 
@@ -149,6 +180,17 @@ class Command(BaseCommand):
                     filing_rules=RULES_RU,
                     thank_you_text=THANKS_RU,
                     **HELP_RU,
+                )
+            )
+            page.save_revision().publish()
+        return page
+
+    def privacy_page(self, home):
+        page = HomePage.objects.child_of(home).filter(slug="privacy").first()
+        if page is None:
+            page = home.add_child(
+                instance=HomePage(
+                    title="Политика обработки персональных данных", slug="privacy", body=PRIVACY_RU
                 )
             )
             page.save_revision().publish()
