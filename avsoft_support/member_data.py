@@ -46,6 +46,7 @@ from .models import (
     InboundMail,
     MemberProfile,
     Message,
+    PendingMail,
     SupportSettings,
     Ticket,
 )
@@ -284,6 +285,27 @@ def _scrub_log_entries(user):
 
 
 @transaction.atomic
+def _drop_pending_mail(email):
+    """Mail still waiting for a retry to the member only (a confirmation link, a receipt) goes
+    with the account; a mail to them and others loses their address."""
+    email = email.strip().lower()
+    if not email:
+        return
+    # One query: `to` is a JSON list, which SQLite cannot search inside.
+    drop, keep = [], []
+    for row in PendingMail.objects.only("pk", "to"):
+        addresses = [address for address in row.to if address.strip().lower() != email]
+        if len(addresses) == len(row.to):
+            continue
+        if addresses:
+            row.to = addresses
+            keep.append(row)
+        else:
+            drop.append(row.pk)
+    PendingMail.objects.filter(pk__in=drop).delete()
+    PendingMail.objects.bulk_update(keep, ["to"])
+
+
 def delete_member(user):
     """Delete the member's account (see the module's docstring); returns
     ``{"tickets": <anonymised>, "attachments": <deleted>}``."""
@@ -293,6 +315,7 @@ def delete_member(user):
     deleted_files = delete_attachments(attachments)
     _scrub_inbound_mail(user, email)
     _scrub_log_entries(user)
+    _drop_pending_mail(email)
     tickets = list(Ticket.objects.filter(author_id=user.pk).order_by("pk"))
     # The user's deletion sets Ticket.author (and Message.author) to None; the profile goes
     # with the user (CASCADE).

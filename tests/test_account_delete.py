@@ -256,3 +256,23 @@ def test_staff_accounts_are_not_deleted_here(client, support_staff):
     response = client.post(DELETE, {"password": PASSWORD, "confirm": "on"})
     assert response.status_code == 403
     assert User.objects.filter(pk=support_staff.pk).exists()
+
+
+def test_mail_waiting_for_a_retry_to_the_member_goes_with_the_account(world):
+    from avsoft_support.member_data import delete_member
+    from avsoft_support.models import PendingMail
+
+    def pending(to):
+        return PendingMail.objects.create(from_email="s@example.com", to=to, subject="s", body="b")
+
+    only_anna = pending(["ANNA@example.com"])
+    shared = pending(["anna@example.com", "desk@example.com"])
+    other = pending(["boris@example.com"])
+
+    delete_member(world["anna"])
+
+    assert not PendingMail.objects.filter(pk=only_anna.pk).exists()
+    shared.refresh_from_db()
+    other.refresh_from_db()
+    assert shared.to == ["desk@example.com"]
+    assert other.to == ["boris@example.com"]
