@@ -46,10 +46,12 @@ def test_the_checkbox_links_the_policy_in_its_label(client, policy_page):
     checkbox = find_one(response, 'main form input[name="consent"]')
     assert checkbox["type"] == "checkbox"
     label = find_one(response, f'label[for="{checkbox["id"]}"]')
+    # Required, marked like every other required field (the asterisk is hidden from readers).
     assert text_of(label) == (
         "I consent to the processing of my personal data under the personal data processing "
-        "policy (opens in a new tab)"
+        "policy (opens in a new tab) *"
     )
+    assert find_one(label, ".avs-required")["aria-hidden"] == "true"
     link = find_one(label, "a")
     assert link["href"] == policy_page.url
     assert link["target"] == "_blank"
