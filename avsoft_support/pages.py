@@ -30,6 +30,7 @@ import logging
 import swapper
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -52,17 +53,26 @@ THANKS_SESSION_KEY = "avsoft_support_thanks"
 LIST_FILTERS = ("all", "open", "closed")
 
 
+# What a member's message may hit on its way in: the attachment storage (a full disk, a
+# storage server away) or the database (a lost connection, a failed write). Either way the
+# transaction saved nothing, and the member gets the form back with what they typed.
+NOT_SAVED_ERRORS = (OSError, DatabaseError)
+
+
 def _files_not_stored(form, error):
-    """The form again, saying that nothing was saved: the attachment storage failed (a full
-    disk, a storage server away)."""
-    logger.error("Could not store the attachments (%s): nothing was saved", type(error).__name__)
-    form.add_error(
-        None,
-        _(
+    """The form again, saying that nothing was saved and why, in words."""
+    logger.error("Could not save a member's message (%s): nothing was saved", type(error).__name__)
+    if isinstance(error, DatabaseError):
+        message = _(
+            "Your message was not saved because of a fault on our side. Please try again in a "
+            "few minutes; if you attached files, choose them again before sending."
+        )
+    else:
+        message = _(
             "Your message was not saved: the attached files could not be stored. Please try "
             "again in a few minutes; choose the files again before sending."
-        ),
-    )
+        )
+    form.add_error(None, message)
 
 
 def _private(response):
@@ -188,7 +198,7 @@ class SupportPageMixin(SupportPageBase):
             if form.is_valid():
                 try:
                     ticket = self.file_ticket(request, form, profile)
-                except OSError as error:
+                except NOT_SAVED_ERRORS as error:
                     # Nothing was saved (tickets.py took the files written so far back); the
                     # profile in memory may hold what the rollback undid.
                     _files_not_stored(form, error)
@@ -311,7 +321,7 @@ class SupportPageMixin(SupportPageBase):
         except tickets.TicketClosed:  # closed while the member was writing
             messages.error(request, _("This ticket is closed. Please create a new ticket instead."))
             return HttpResponseRedirect(self.ticket_url(ticket, request))
-        except OSError as error:
+        except NOT_SAVED_ERRORS as error:
             _files_not_stored(form, error)
             return self.render_ticket(request, ticket, form)
         if reopened:
