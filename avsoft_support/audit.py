@@ -9,7 +9,10 @@ Who writes what:
 * clients/csv_import.py: client.import;
 * otp/views/staff.py: otp.reset, on the user whose devices a superuser removed;
 * member_data.py: ticket.anonymise, on each ticket of a member who deleted their account;
-* retention.py: ticket.files_purge, on each closed ticket whose files were deleted.
+* retention.py: ticket.files_purge, on each closed ticket whose files were deleted;
+* escalation.py: ticket.escalate (a first response soon due or overdue was reported),
+  ticket.remind (the customer was reminded), and through tickets.py the ticket.status of
+  the tickets it resolves and closes (no user, with a reason).
 
 Labels and readable messages for the history views are in admin/log_actions.py.
 """
@@ -30,6 +33,8 @@ CLIENT_IMPORT = "avsoft_support.client.import"
 OTP_RESET = "avsoft_support.otp.reset"
 TICKET_ANONYMISE = "avsoft_support.ticket.anonymise"
 TICKET_FILES_PURGE = "avsoft_support.ticket.files_purge"
+TICKET_ESCALATE = "avsoft_support.ticket.escalate"
+TICKET_REMIND = "avsoft_support.ticket.remind"
 
 
 def log_separately(instance, action, user, data=None):

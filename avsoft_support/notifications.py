@@ -7,6 +7,10 @@ Who gets what:
     public staff reply  -> the customer
     status change       -> the customer (when staff change it)
     assignment          -> the new assignee (when someone else assigns them)
+    first response soon due, and overdue (escalation.py)
+                        -> the assignee, or the support addresses when nobody is assigned
+    waiting for the customer too long, auto-closed (escalation.py)
+                        -> the customer
 Internal notes send nothing.
 
 Every ticket mail is threaded (mail_threads.thread_headers): each recipient group gets its own
@@ -27,12 +31,14 @@ secrets: no passwords, tokens or internal notes.
 """
 
 import logging
+from datetime import datetime
 
 from django import VERSION as DJANGO_VERSION
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from wagtail.models import Site
 
@@ -125,10 +131,11 @@ def _desk(site):
     return SupportSettings.for_site(site) if site is not None else None
 
 
-def _send(name, recipients, context, desk, *, to_staff):
-    """One mail to one group of recipients, threaded with the ticket's other mails."""
+def _send(name, recipients, context, desk, *, to_staff, answerable=True):
+    """One mail to one group of recipients, threaded with the ticket's other mails.
+    ``answerable=False``: no Reply-To and no invitation to reply (a closed ticket)."""
     ticket = context["ticket"]
-    reply_address = desk.reply_address if desk is not None else ""
+    reply_address = desk.reply_address if desk is not None and answerable else ""
     # A staff member's reply by mail is refused unless the site accepts them: then staff are
     # sent to the admin instead of being asked to reply.
     reply_by_email = bool(reply_address) and (not to_staff or desk.staff_replies_by_email)
@@ -307,6 +314,65 @@ def send_ticket_assigned(ticket_id, assignee_id, by_id=None):
     return _send("ticket_assigned", [_assignee_address(ticket)], context, desk, to_staff=True)
 
 
+def _local_time(moment, desk):
+    """``moment`` as the desk's wall clock shows it (naive: templates print it as it is)."""
+    if moment is None:
+        return None
+    zone = desk.zone if desk is not None else None
+    return timezone.localtime(moment, zone).replace(tzinfo=None)
+
+
+def _send_escalation(name, ticket_id):
+    ticket = _ticket(ticket_id)
+    # Answered (or done) since it was claimed: nobody needs the mail any more.
+    if ticket is None or ticket.first_response_at is not None or not ticket.is_open:
+        return 0
+    context, site = _context(ticket, _first_message(ticket))
+    desk = _desk(site)
+    context["due_at"] = _local_time(ticket.sla_due_at, desk)
+    assignee = _assignee_address(ticket)
+    recipients = [assignee] if assignee else _support_addresses(desk, site, ticket)
+    return _send(name, recipients, context, desk, to_staff=True)
+
+
+def send_ticket_due_soon(ticket_id):
+    return _send_escalation("ticket_due_soon", ticket_id)
+
+
+def send_ticket_overdue(ticket_id):
+    return _send_escalation("ticket_overdue", ticket_id)
+
+
+def send_waiting_reminder(ticket_id, resolve_at=None):
+    ticket = _ticket(ticket_id)
+    if ticket is None or ticket.status != TicketStatus.WAITING:
+        return 0
+    context, site = _context(ticket)
+    desk = _desk(site)
+    if resolve_at is not None:
+        resolve_at = _local_time(datetime.fromisoformat(resolve_at), desk)
+    context["resolve_at"] = resolve_at
+    return _send(
+        "ticket_waiting_reminder", [_customer_address(ticket)], context, desk, to_staff=False
+    )
+
+
+def send_ticket_auto_closed(ticket_id):
+    ticket = _ticket(ticket_id)
+    if ticket is None or ticket.status != TicketStatus.CLOSED:
+        return 0
+    context, site = _context(ticket)
+    context["support_url"] = bounce_context(ticket)["support_url"]
+    return _send(
+        "ticket_auto_closed",
+        [_customer_address(ticket)],
+        context,
+        _desk(site),
+        to_staff=False,
+        answerable=False,
+    )
+
+
 def _status_label(value):
     try:
         return TicketStatus(value).label
@@ -323,6 +389,10 @@ if DJANGO_VERSION >= (6, 0):
     send_staff_reply = task(send_staff_reply)
     send_status_changed = task(send_status_changed)
     send_ticket_assigned = task(send_ticket_assigned)
+    send_ticket_due_soon = task(send_ticket_due_soon)
+    send_ticket_overdue = task(send_ticket_overdue)
+    send_waiting_reminder = task(send_waiting_reminder)
+    send_ticket_auto_closed = task(send_ticket_auto_closed)
 
     def _after_commit(sender, *args):
         transaction.on_commit(lambda: sender.enqueue(*args), robust=True)
@@ -357,3 +427,23 @@ def ticket_assigned(ticket, assignee, by):
     """Tell ``assignee`` that ``by`` gave them the ticket (tickets.assign decides when)."""
     if assignee is not None:
         _after_commit(send_ticket_assigned, ticket.pk, assignee.pk, by.pk if by else None)
+
+
+# What escalation.py calls, once it claimed the mail on the ticket ------------------------
+
+
+def ticket_due_soon(ticket):
+    _after_commit(send_ticket_due_soon, ticket.pk)
+
+
+def ticket_overdue(ticket):
+    _after_commit(send_ticket_overdue, ticket.pk)
+
+
+def waiting_reminder(ticket, resolve_at=None):
+    """``resolve_at``: when the ticket will be resolved without an answer (None: not said)."""
+    _after_commit(send_waiting_reminder, ticket.pk, resolve_at.isoformat() if resolve_at else None)
+
+
+def ticket_auto_closed(ticket):
+    _after_commit(send_ticket_auto_closed, ticket.pk)

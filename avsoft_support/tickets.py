@@ -23,7 +23,8 @@ Status rules
   nobody.
 * ``set_status``: staff (who may change tickets, permissions.can_change_tickets) may set any
   status; the customer who filed the ticket may only close it; anyone else gets
-  ``PermissionDenied``.
+  ``PermissionDenied``. The desk itself (``system=True``, escalation.py) resolves and closes
+  tickets nobody answered.
 * ``assign`` and ``set_criticality`` are the staff's. ``assign`` tells the new assignee by
   mail, unless they assigned the ticket to themselves; unassigning and ``set_criticality``
   notify nobody.
@@ -250,8 +251,12 @@ def _record_reply(ticket, from_staff, now):
         fields.append("last_staff_reply_at")
         if old_status == TicketStatus.NEW:
             ticket.status = TicketStatus.IN_PROGRESS
-    elif old_status in (TicketStatus.RESOLVED, TicketStatus.WAITING):
-        ticket.status = TicketStatus.IN_PROGRESS
+    else:
+        if old_status in (TicketStatus.RESOLVED, TicketStatus.WAITING):
+            ticket.status = TicketStatus.IN_PROGRESS
+        # The customer answered: a later wait for them starts with a reminder of its own.
+        ticket.waiting_reminder_at = None
+        fields.append("waiting_reminder_at")
     if ticket.status != old_status:
         fields.append("status")
     ticket.save(update_fields=fields)
@@ -309,31 +314,39 @@ def add_message(
     return message
 
 
-def set_status(ticket, status, by, *, notify=True):
+def set_status(ticket, status, by, *, notify=True, system=False, only_from=None, reason=None):
     """Change the status; returns whether it changed. ``notify=False``: the customer learns it
-    from another mail (a staff reply sent in the same step states the status)."""
+    from another mail (a staff reply sent in the same step states the status).
+
+    ``system=True``: the desk itself changes it (escalation.py's auto-close, ``by=None``); no
+    permission is checked. ``only_from``: change it only if it still is this status under the
+    lock (the customer may have answered meanwhile). ``reason``: logged with the change."""
     status = TicketStatus(status)
     customer_closing = (
         by is not None and by.pk == ticket.author_id and status == TicketStatus.CLOSED
     )
-    if not (can_change_tickets(by) or customer_closing):
+    if not (system or can_change_tickets(by) or customer_closing):
         raise PermissionDenied("Customers may only close their own tickets.")
     if ticket.status == status:
         return False
     with transaction.atomic():
         _lock(ticket)
         old = ticket.status
-        if old == status:
+        if old == status or (only_from is not None and old != only_from):
             return False  # set so by someone else meanwhile
         now = timezone.now()
         ticket.status = status
         ticket.last_activity_at = now
+        ticket.waiting_reminder_at = None
         if status == TicketStatus.CLOSED:
             ticket.closed_at = now
         elif old == TicketStatus.CLOSED:
             ticket.closed_at = None
-        ticket.save(update_fields=["status", "last_activity_at", "closed_at"])
-        _log_status(ticket, old, status, by)
+        ticket.save(
+            update_fields=["status", "last_activity_at", "closed_at", "waiting_reminder_at"]
+        )
+        extra = {"reason": reason} if reason else {}
+        _log_status(ticket, old, status, by, **extra)
         if notify and (by is None or by.pk != ticket.author_id):
             notifications.status_changed(ticket, old, status)
     return True

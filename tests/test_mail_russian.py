@@ -2,6 +2,7 @@
 word besides product names, URLs and e-mail addresses."""
 
 import re
+from datetime import datetime
 from html import unescape
 
 import pytest
@@ -21,6 +22,10 @@ FAMILIES = [
     "ticket_status",
     "ticket_received",
     "ticket_assigned",
+    "ticket_due_soon",
+    "ticket_overdue",
+    "ticket_waiting_reminder",
+    "ticket_auto_closed",
     "inbound_refused",
     "inbound_files_refused",
 ]
@@ -100,6 +105,10 @@ def contexts(ticket):
             "assigned_by": "Ольга Смирнова",
             "assignee_name": "Анна Иванова",
         },
+        "ticket_due_soon": {**context, "due_at": datetime(2026, 12, 2, 13, 30)},
+        "ticket_overdue": {**context, "due_at": datetime(2026, 12, 2, 13, 30)},
+        "ticket_waiting_reminder": {**context, "resolve_at": datetime(2026, 12, 14, 18, 0)},
+        "ticket_auto_closed": {**context, "support_url": "http://testserver/support/new/"},
         "inbound_refused": bounce,
         "inbound_files_refused": bounce,
     }
@@ -111,7 +120,13 @@ VARIANTS += [
     ("inbound_refused", {"reason": reason})
     for reason in ("no_ticket", "foreign_sender", "staff_replies_off", "ticket_closed", "empty")
 ]
-VARIANTS += [(name, {"reply_by_email": True}) for name in FAMILIES if name.startswith("ticket_")]
+# A closed ticket takes no reply: its mail never invites one.
+NOT_ANSWERABLE = {"ticket_auto_closed"}
+VARIANTS += [
+    (name, {"reply_by_email": True})
+    for name in FAMILIES
+    if name.startswith("ticket_") and name not in NOT_ANSWERABLE
+]
 VARIANTS += [
     ("ticket_received", {"client_status": status}) for status in ("current", "claimed", "potential")
 ]

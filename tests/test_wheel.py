@@ -75,6 +75,8 @@ def test_the_wheel_holds_nothing_demo_only(wheel):
         "avsoft_support/management/commands/support_fetch_mail.py",
         "avsoft_support/management/commands/support_purge_attachments.py",
         "avsoft_support/management/commands/support_receive_mail.py",
+        # Mails warnings and reminders, resolves and closes unanswered tickets (Support settings).
+        "avsoft_support/management/commands/support_run_sla.py",
         # Adds the holidays of a year to the app's own calendar table, nothing else.
         "avsoft_support/management/commands/support_seed_calendar.py",
         "avsoft_support/management/commands/support_send_pending_mail.py",

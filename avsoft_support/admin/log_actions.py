@@ -18,8 +18,10 @@ from ..audit import (
     TICKET_ASSIGN,
     TICKET_CREATE,
     TICKET_CRITICALITY,
+    TICKET_ESCALATE,
     TICKET_FILES_PURGE,
     TICKET_NOTE,
+    TICKET_REMIND,
     TICKET_REPLY,
     TICKET_STATUS,
 )
@@ -104,6 +106,11 @@ class TicketStatusFormatter(LogFormatter):
     label = _("Change ticket status")
 
     def format_message(self, log_entry):
+        reason = (log_entry.data or {}).get("reason")
+        if reason == "no_answer":
+            return _("Resolved automatically: the customer did not answer")
+        if reason == "auto_close":
+            return _("Closed automatically: resolved and not answered")
         old, new = _old_new(log_entry.data, "status")
         if new is None:
             return _("Status changed")
@@ -229,6 +236,24 @@ class TicketFilesPurgeFormatter(LogFormatter):
         ) % {"count": count, "days": data.get("days", "")}
 
 
+class TicketEscalateFormatter(LogFormatter):
+    """data: {"kind": "due_soon" | "overdue", "due": <ISO time>}."""
+
+    label = _("Report a first response due")
+
+    def format_message(self, log_entry):
+        if (log_entry.data or {}).get("kind") == "overdue":
+            return _("First response overdue: reported to the assignee or the support addresses")
+        return _("First response due soon: reported to the assignee or the support addresses")
+
+
+class TicketRemindFormatter(LogFormatter):
+    """data: {"resolve_at": <ISO time the ticket is resolved without an answer>}."""
+
+    label = _("Remind the customer")
+    message = _("The customer was reminded that the ticket is waiting for their answer")
+
+
 FORMATTERS = {
     TICKET_CREATE: TicketCreateFormatter,
     TICKET_REPLY: TicketReplyFormatter,
@@ -242,6 +267,8 @@ FORMATTERS = {
     OTP_RESET: OTPResetFormatter,
     TICKET_ANONYMISE: TicketAnonymiseFormatter,
     TICKET_FILES_PURGE: TicketFilesPurgeFormatter,
+    TICKET_ESCALATE: TicketEscalateFormatter,
+    TICKET_REMIND: TicketRemindFormatter,
 }
 
 

@@ -94,8 +94,13 @@ def _rerank_open_tickets(profile):
         promoted = priority < ticket.priority
         if promoted and ticket.sla_due_at is not None and (due is None or ticket.sla_due_at < due):
             due = ticket.sla_due_at
+        if due != ticket.sla_due_at:
+            # A new target: warn and report it overdue again (escalation.py).
+            ticket.escalation_warned_at = ticket.escalation_overdue_at = None
         ticket.sla_due_at = due
-    Ticket.objects.bulk_update(changing, ["sla_due_at"])
+    Ticket.objects.bulk_update(
+        changing, ["sla_due_at", "escalation_warned_at", "escalation_overdue_at"]
+    )
 
 
 @transaction.atomic

@@ -54,6 +54,31 @@ class SupportSettings(BaseSiteSetting):
         default=2,
         help_text=_("Counted like the days for claimed clients."),
     )
+    escalation_lead_minutes = models.PositiveIntegerField(
+        _("warn before the first response is due, minutes"),
+        default=60,
+        help_text=_(
+            "The assignee (or the support addresses, when nobody is assigned) is mailed this "
+            "long before an unanswered ticket's first response is due, and again once it is "
+            "overdue. 0: no warning, only the overdue notice."
+        ),
+    )
+    auto_close_working_days = models.PositiveSmallIntegerField(
+        _("close resolved tickets after, working days"),
+        default=5,
+        help_text=_(
+            "A resolved ticket the customer does not answer for this many working days is "
+            "closed. 0: resolved tickets stay resolved."
+        ),
+    )
+    waiting_reminder_working_days = models.PositiveSmallIntegerField(
+        _("remind a customer who does not answer after, working days"),
+        default=3,
+        help_text=_(
+            "A ticket waiting for the customer gets one reminder after this many working days "
+            "without an answer, and is resolved after as many more. 0: no reminder."
+        ),
+    )
     working_day_start = models.TimeField(_("working day starts"), default=time(9, 0))
     working_day_end = models.TimeField(_("working day ends"), default=time(18, 0))
     time_zone = models.CharField(
@@ -152,8 +177,22 @@ class SupportSettings(BaseSiteSetting):
                 FieldPanel("working_day_start"),
                 FieldPanel("working_day_end"),
                 FieldPanel("time_zone"),
+                FieldPanel("escalation_lead_minutes"),
             ],
             heading=_("First response targets"),
+        ),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    _(
+                        "Sent and applied by the support_run_sla command (run it every few "
+                        "minutes from cron or a task scheduler)."
+                    )
+                ),
+                FieldPanel("waiting_reminder_working_days"),
+                FieldPanel("auto_close_working_days"),
+            ],
+            heading=_("Tickets without an answer"),
         ),
         FieldPanel("notification_emails"),
         FieldPanel("privacy_policy_page"),

@@ -146,6 +146,19 @@ class Ticket(models.Model):
     customer_last_seen_at = models.DateTimeField(_("customer last looked"), null=True, blank=True)
     sla_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # What escalation.py already sent, so that each mail goes once: the warning that the
+    # first response is soon due, the notice that it is overdue (both cleared when the due
+    # time moves), and the reminder to a customer who has not answered (cleared when the
+    # customer replies or the status changes).
+    escalation_warned_at = models.DateTimeField(
+        _("first response warning sent"), null=True, blank=True, editable=False
+    )
+    escalation_overdue_at = models.DateTimeField(
+        _("overdue notice sent"), null=True, blank=True, editable=False
+    )
+    waiting_reminder_at = models.DateTimeField(
+        _("reminder to the customer sent"), null=True, blank=True, editable=False
+    )
 
     objects = TicketQuerySet.as_manager()
 
