@@ -1,5 +1,5 @@
-"""Only wiring: the Support menu, bulk actions, dashboard, log actions, admin CSS and the staff
-second factor. What each piece does is in admin/ and otp/."""
+"""Only wiring: the Support menu, bulk actions, dashboard, log actions, reports, admin CSS and
+the staff second factor. What each piece does is in admin/ and otp/."""
 
 from django.templatetags.static import static
 from django.urls import include, path, reverse
@@ -12,6 +12,7 @@ from wagtail.snippets.models import register_snippet
 from .admin.bulk_actions import BULK_ACTIONS
 from .admin.components import OpenTicketsSummaryItem, SupportQueuePanel
 from .admin.log_actions import register_log_actions
+from .admin.reports import report_menu_items, report_urls
 from .admin.viewsets import SupportViewSetGroup
 from .clients.status import match_claimed_members
 from .models import ClientAccount
@@ -26,6 +27,11 @@ for bulk_action in BULK_ACTIONS:
     hooks.register("register_bulk_action", bulk_action)
 
 hooks.register("register_log_actions", register_log_actions)
+
+# Reports menu: response times, backlog by age, volume (shown to those who may view tickets).
+hooks.register("register_admin_urls", report_urls)
+for report_menu_item in report_menu_items():
+    hooks.register("register_reports_menu_item", report_menu_item)
 
 
 @hooks.register("construct_homepage_panels")

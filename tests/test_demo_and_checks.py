@@ -224,7 +224,7 @@ DEMO_READ_TICKET = """
 import django, json
 django.setup()
 from avsoft_support.models import Ticket
-ticket = Ticket.objects.get()
+ticket = Ticket.objects.get(subject="Отчёт не формируется")  # the demo seeds past tickets too
 print(json.dumps([[m.body, m.via_email] for m in ticket.messages.order_by("pk")]))
 """
 

@@ -5,7 +5,8 @@ makes a superuser and rewrites the default Site, which no real site's database s
 """
 
 import base64
-from datetime import time
+import random
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,11 +20,16 @@ from wagtail.models import Locale, Page, Site
 from avsoft_support.models import (
     ClientAccount,
     ClientInvoiceNumber,
+    ClientStatus,
     MemberProfile,
+    Message,
     Product,
     SupportPage,
     SupportSettings,
+    Ticket,
+    TicketStatus,
 )
+from avsoft_support.models.tickets import format_ticket_number
 from avsoft_support.production_calendar import seed_year
 from home.models import HomePage
 
@@ -138,6 +144,7 @@ class Command(BaseCommand):
         for year in (this_year, this_year + 1):
             seed_year(year, settings.LANGUAGE_CODE)
         secrets = {name: self.account(name, *spec) for name, spec in ACCOUNTS.items()}
+        seed_ticket_history(support)
         self.report(support, account, secrets)
 
     def home_page(self):
@@ -276,3 +283,88 @@ class Command(BaseCommand):
         w(f"Client account: {account.company}, invoice number {DEMO_INVOICE}")
         w("  (give it on a first ticket to be recognised as a current client)")
         w("")
+
+
+# Reports (Reports menu) need history: a few hundred past tickets, seeded once.
+HISTORY_MIN_TICKETS = 50
+HISTORY_TICKETS = 300
+HISTORY_DAYS = 180
+VERSIONS = {
+    "AVSoft Converter": ["3.1", "3.2", "4.0"],
+    "AVSoft Server": ["7.4", "8.0"],
+    "AVSoft Desktop": ["5.2.1", "5.3", "6.0"],
+}
+HISTORY_SUBJECTS = [
+    "Не запускается после обновления",
+    "Ошибка при экспорте отчёта",
+    "Вопрос по лицензии",
+    "Медленно открываются большие файлы",
+    "Не приходит письмо с ключом",
+]
+
+
+def seed_ticket_history(support_page, now=None):
+    """Past tickets for the reports, when the site has fewer than HISTORY_MIN_TICKETS: varied
+    client statuses, products, versions and assignees, most answered and many closed. They
+    belong to no member (imported history), so no customer sees them in their section. Two
+    bulk inserts and one bulk update, well under a second."""
+    if Ticket.objects.count() >= HISTORY_MIN_TICKETS:
+        return 0
+    rng = random.Random(2026)  # noqa: S311 (demo data, the same every time)
+    now = now or timezone.now()
+    products = list(Product.objects.filter(name__in=VERSIONS))
+    assignees = list(get_user_model().objects.filter(username__in=["support", "admin"]))
+    statuses = (
+        [ClientStatus.CURRENT] * 5 + [ClientStatus.CLAIMED] * 2 + [ClientStatus.POTENTIAL] * 3
+    )
+    tickets = []
+    for index in range(HISTORY_TICKETS):
+        created = now - timedelta(days=rng.uniform(0, HISTORY_DAYS), hours=rng.uniform(0, 24))
+        client_status = rng.choice(statuses)
+        product = rng.choice(products)
+        age_hours = (now - created).total_seconds() / 3600
+        first_hours = rng.choice([0.5, 1, 2, 3, 5, 8, 20, 30]) * rng.uniform(0.5, 1.5)
+        answered = first_hours < age_hours and rng.random() < 0.92
+        closed_hours = first_hours + rng.uniform(4, 24 * 20)
+        # Old tickets are almost all closed by now; the backlog is mostly recent.
+        closed = (
+            answered
+            and closed_hours < age_hours
+            and rng.random() < (0.97 if age_hours > 720 else 0.6)
+        )
+        if closed:
+            status = rng.choice([TicketStatus.RESOLVED, TicketStatus.CLOSED])
+        elif answered:
+            status = rng.choice([TicketStatus.IN_PROGRESS, TicketStatus.WAITING])
+        else:
+            status = TicketStatus.NEW
+        last = created + timedelta(hours=closed_hours if closed else first_hours if answered else 0)
+        tickets.append(
+            Ticket(
+                subject=f"{HISTORY_SUBJECTS[index % len(HISTORY_SUBJECTS)]} (архив)",
+                product=product,
+                product_version=rng.choice(VERSIONS[product.name]),
+                os_version=rng.choice(["Windows 10", "Windows 11", "Astra Linux 1.7"]),
+                criticality=rng.choice([1, 2, 3, 3, 3, 4]),
+                status=status,
+                assignee=rng.choice(assignees) if answered or rng.random() < 0.5 else None,
+                client_status=client_status,
+                priority=ClientStatus.priority_of(client_status),
+                support_page=support_page,
+                created_at=created,
+                last_activity_at=last,
+                first_response_at=created + timedelta(hours=first_hours) if answered else None,
+                last_staff_reply_at=created + timedelta(hours=first_hours) if answered else None,
+                sla_due_at=created + timedelta(hours=rng.choice([4, 8, 8, 24])),
+                closed_at=created + timedelta(hours=closed_hours) if closed else None,
+            )
+        )
+    tickets = Ticket.objects.bulk_create(tickets)
+    for ticket in tickets:
+        ticket.number = format_ticket_number(ticket.pk, ticket.created_at)
+    Ticket.objects.bulk_update(tickets, ["number"])
+    Message.objects.bulk_create(
+        Message(ticket=ticket, body="Описание проблемы (архив).", created_at=ticket.created_at)
+        for ticket in tickets
+    )
+    return len(tickets)
