@@ -43,6 +43,9 @@ DEFAULTS = {
     "MAIL_RETRY_DELAY": 120,
     "MAIL_RETRY_MAX_DELAY": 6 * 3600,
     # Staff side
+    # Seconds between the ticket screen's presence polls ("… is also viewing this ticket", "a
+    # new reply arrived"); an agent stops counting as viewing a minute after their last one.
+    "PRESENCE_POLL_INTERVAL": 25,
     # The admin asks for a second factor (from whom: STAFF_OTP_PERMISSIONS). Turn off for
     # local development only.
     "STAFF_OTP_REQUIRED": True,

@@ -53,6 +53,11 @@ class StaffReplyForm(AttachmentsMixin, forms.Form):
         choices=[("", _("Leave as it is"))] + list(TicketStatus.choices),
         required=False,
     )
+    # The newest public message the agent saw when the screen loaded: a reply posted over a
+    # newer one is held back (TicketView.post_reply). Missing: nothing to compare, sent.
+    seen = forms.IntegerField(
+        required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, support_settings, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from wagtail.snippets.views import snippets as snippet_views
 
 from ... import tickets, triage
 from ...clients.status import find_account
+from ...conf import app_settings
 from ...models import (
     Attachment,
     CannedReply,
@@ -45,6 +46,7 @@ from ...models import (
 )
 from ...permissions import assignable_users, can_verify, can_work_on_tickets
 from ...views.attachments import attachment_response
+from .. import presence
 from ..columns import (
     ClientStatusColumn,
     CustomerColumn,
@@ -140,6 +142,7 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
     edit_url_name = None
     history_url_name = None
     attachment_url_name = None
+    presence_url_name = None
     header_icon = "comment"
     recent_history_limit = 8
 
@@ -249,20 +252,35 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
         )
         return list(entries)
 
-    def get_context_data(self, reply_form=None, controls_form=None, **kwargs):
+    def get_context_data(self, reply_form=None, controls_form=None, newer_messages=(), **kwargs):
         context = super().get_context_data(**kwargs)
         ticket = self.object
         profile = self.profile
         canned = list(CannedReply.objects.only("pk", "title", "text"))
+        conversation = self.get_messages()
+        # What the agent sees now: a reply posted over anything newer is held back.
+        newest_public = max(
+            (message.pk for message in conversation if not message.is_internal), default=None
+        )
         context.update(
             {
                 "ticket": ticket,
                 "object": ticket,
                 "profile": profile,
-                "conversation": self.get_messages(),
+                "conversation": conversation,
                 "can_change": self.can_change,
                 "can_verify": self.can_verify,
-                "reply_form": reply_form or self.get_reply_form(),
+                "reply_form": reply_form or self.get_reply_form(initial={"seen": newest_public}),
+                "newest_public_id": newest_public,
+                "newer_ids": {message.pk for message in newer_messages},
+                "collision_notice": presence.collision_notice(newer_messages, ticket)
+                if newer_messages
+                else "",
+                "viewing_notices": presence.viewing_notices(
+                    presence.touch(ticket.pk, self.request.user)
+                ),
+                "presence_url": reverse(self.presence_url_name, args=[ticket.pk]),
+                "presence_interval": app_settings.PRESENCE_POLL_INTERVAL,
                 "controls_form": (controls_form or self.get_controls_form())
                 if self.can_change
                 else None,
@@ -312,26 +330,68 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
             return self.render_to_response(self.get_context_data(reply_form=form), status=400)
 
         ticket = self.object
+        seen = form.cleaned_data.get("seen")
+        newer = []
         with transaction.atomic():
-            message = tickets.add_message(
-                ticket,
-                request.user,
-                form.cleaned_data["body"],
-                form.cleaned_data["files"],
-                from_staff=True,
-                internal=form.is_internal,
-            )
-            new_status = form.cleaned_data.get("status_after")
-            if new_status:
-                ticket.refresh_from_db()
-                if new_status != ticket.status:
-                    # A public reply's mail states the new status: one mail, not two.
-                    tickets.set_status(ticket, new_status, request.user, notify=form.is_internal)
+            if seen is not None:
+                # Under the ticket's lock, as add_message takes it: a reply that arrives
+                # meanwhile is either seen here or comes after this one.
+                list(Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk"))
+                newer = presence.newer_public_messages(ticket, seen, request.user)
+            # A note is never held back: it reaches no customer.
+            message = None if newer and not form.is_internal else self.add_reply(form)
+        if message is None:
+            return self.hold_reply(form, newer)
+        if newer:
+            # A note is never held back, but the agent learns what came meanwhile.
+            messages.warning(request, presence.collision_notice(newer, ticket))
         if form.is_internal:
             messages.success(request, _("Internal note added."))
         else:
             messages.success(request, _("Reply sent to the customer."))
         return HttpResponseRedirect(f"{self.get_edit_url()}#message-{message.pk}")
+
+    def add_reply(self, form):
+        request = self.request
+        ticket = self.object
+        message = tickets.add_message(
+            ticket,
+            request.user,
+            form.cleaned_data["body"],
+            form.cleaned_data["files"],
+            from_staff=True,
+            internal=form.is_internal,
+        )
+        new_status = form.cleaned_data.get("status_after")
+        if new_status:
+            ticket.refresh_from_db()
+            if new_status != ticket.status:
+                # A public reply's mail states the new status: one mail, not two.
+                tickets.set_status(ticket, new_status, request.user, notify=form.is_internal)
+        return message
+
+    def hold_reply(self, form, newer):
+        """A public reply over a newer message: not sent. The screen again, the typed text and
+        the status change kept, the newer messages marked, and the form now naming the newest
+        message, so that sending again sends it."""
+        request = self.request
+        data = form.cleaned_data
+        initial = {
+            "kind": data["kind"],
+            "body": data["body"],
+            "status_after": data.get("status_after") or "",
+            "seen": max(message.pk for message in newer),
+        }
+        if data.get("files"):
+            messages.warning(
+                request, _("Browsers do not keep chosen files: choose them again before sending.")
+            )
+        return self.render_to_response(
+            self.get_context_data(
+                reply_form=self.get_reply_form(initial=initial), newer_messages=newer
+            ),
+            status=409,
+        )
 
     def insert_canned_reply(self):
         """Without JavaScript: put the canned text under what was typed and show the form again."""
@@ -351,6 +411,8 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
             "kind": request.POST.get(prefix + "kind") or StaffReplyForm.REPLY,
             "body": body,
             "status_after": request.POST.get(prefix + "status_after", ""),
+            # Still what the agent saw: a reply that came meanwhile still holds this one back.
+            "seen": request.POST.get(prefix + "seen", ""),
         }
         if request.FILES:
             messages.warning(
@@ -380,6 +442,35 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
         else:
             messages.success(request, _("Nothing to change."))
         return HttpResponseRedirect(self.get_edit_url())
+
+
+class TicketPresenceView(PermissionCheckedMixin, View):
+    """The ticket screen's poll (admin.js): records that the agent still has the ticket open
+    and answers, as JSON, who else has and whether a public message newer than ``?seen=``
+    came meanwhile. A GET that changes nothing but the presence entry in the cache; the same
+    queries however many agents or messages."""
+
+    model = Ticket
+    any_permission_required = ["change", "view"]
+
+    def get(self, request, pk):
+        ticket = get_object_or_404(Ticket.objects.only("pk"), pk=pk)
+        viewing = presence.touch(ticket.pk, request.user)
+        seen = request.GET.get("seen", "")
+        newer = bool(
+            seen.isascii()
+            and seen.isdigit()
+            and len(seen) <= 18  # a number PostgreSQL's bigint can compare
+            and Message.objects.filter(ticket=ticket, pk__gt=int(seen))
+            .public()
+            .exclude(author=request.user)
+            .exists()
+        )
+        notices = presence.viewing_notices(viewing)
+        if newer:
+            notices.append(_("A new reply arrived while you were on this page: reload to read it."))
+        # Never cached: Wagtail's admin URLs all say so.
+        return JsonResponse({"viewing": viewing, "newer": newer, "notices": notices})
 
 
 class StaffAttachmentDownloadView(View):

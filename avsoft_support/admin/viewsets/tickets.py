@@ -18,6 +18,7 @@ from ..views.tickets import (
     TicketHistoryView,
     TicketIndexView,
     TicketInspectView,
+    TicketPresenceView,
     TicketUsageView,
     TicketView,
 )
@@ -87,6 +88,7 @@ class TicketViewSet(SnippetViewSet):
             edit_url_name=self.get_url_name("edit"),
             history_url_name=self.get_url_name("history"),
             attachment_url_name=self.get_url_name("attachment"),
+            presence_url_name=self.get_url_name("presence"),
             header_icon=self.icon,
             model=self.model,
         )
@@ -95,8 +97,13 @@ class TicketViewSet(SnippetViewSet):
     def attachment_view(self):
         return StaffAttachmentDownloadView.as_view()
 
+    @property
+    def presence_view(self):
+        return TicketPresenceView.as_view()
+
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
             path("attachment/<int:pk>/", self.attachment_view, name="attachment"),
+            path("presence/<int:pk>/", self.presence_view, name="presence"),
         ]

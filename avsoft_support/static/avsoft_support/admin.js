@@ -1,5 +1,8 @@
 /* avsoft_support admin: insert a canned reply into the message without leaving the page.
-   Without JavaScript the "Insert" button posts the form and the server appends the text. */
+   Without JavaScript the "Insert" button posts the form and the server appends the text.
+   On the ticket screen, poll the presence endpoint (data-url, every data-interval seconds)
+   and show who else has the ticket open and whether a reply came meanwhile; without
+   JavaScript the server shows the same when the page loads. */
 (function () {
   "use strict";
 
@@ -41,7 +44,50 @@
     });
   }
 
+  function showNotices(region, notices) {
+    var paragraphs = notices.map(function (text) {
+      var p = document.createElement("p");
+      p.className = "avs-presence__notice";
+      p.textContent = text;
+      return p;
+    });
+    region.replaceChildren.apply(region, paragraphs);
+  }
+
+  function pollPresence(region) {
+    var url = region.getAttribute("data-url");
+    var seconds = parseFloat(region.getAttribute("data-interval")) || 25;
+    var seen = region.getAttribute("data-seen") || "";
+    var shown = JSON.stringify(
+      Array.prototype.map.call(region.querySelectorAll("p"), function (p) {
+        return p.textContent.trim();
+      })
+    );
+    if (!url || !window.fetch) {
+      return;
+    }
+    function poll() {
+      fetch(url + "?seen=" + encodeURIComponent(seen), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (data) {
+          var key = data && JSON.stringify(data.notices);
+          if (data && key !== shown) {
+            shown = key; /* only a change is announced again */
+            showNotices(region, data.notices);
+          }
+        })
+        .catch(function () {}); /* offline for a moment: the next poll tries again */
+    }
+    window.setInterval(poll, seconds * 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-avs-reply-form]").forEach(setUp);
+    document.querySelectorAll("[data-avs-presence]").forEach(pollPresence);
   });
 })();
