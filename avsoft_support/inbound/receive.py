@@ -51,14 +51,8 @@ STAFF_REPLIES_OFF = "staff_replies_off"
 TICKET_CLOSED = "ticket_closed"
 EMPTY = "empty"
 
-# Refusals worth telling the sender about, and the mail that tells them.
-_BOUNCES = {
-    NO_TICKET: "inbound_refused",
-    FOREIGN_SENDER: "inbound_refused",
-    STAFF_REPLIES_OFF: "inbound_refused",
-    TICKET_CLOSED: "inbound_refused",
-    EMPTY: "inbound_refused",
-}
+# Refusals worth telling the sender about (mail "inbound_refused" says which one).
+_ANSWERED = {NO_TICKET, FOREIGN_SENDER, STAFF_REPLIES_OFF, TICKET_CLOSED, EMPTY}
 
 
 def mail_key(mail, raw):
@@ -109,10 +103,10 @@ def _decide(mail, row):
         return _refuse(row, mail, NO_TICKET)
     if not valid:
         # A forgery or a mangled address: no reply, which would only confirm the address.
-        return _refuse(row, mail, FORGED_CODE, bounce=False)
+        return _refuse(row, mail, FORGED_CODE)
     ticket = Ticket.objects.select_related("author", "support_page").filter(pk=pk).first()
     if ticket is None:
-        return _refuse(row, mail, UNKNOWN_TICKET, bounce=False)
+        return _refuse(row, mail, UNKNOWN_TICKET)
     row.ticket = ticket
     site, _page = notifications.site_and_page_of(ticket)
     support_settings = SupportSettings.for_site(site) if site is not None else SupportSettings()
@@ -195,13 +189,13 @@ def _record(row, outcome, reason):
     return row
 
 
-def _refuse(row, mail, reason, *, ticket=None, bounce=True, refused=(), support_settings=None):
+def _refuse(row, mail, reason, *, ticket=None, refused=(), support_settings=None):
     row.refused_files = list(refused)
     _record(row, InboundOutcome.REFUSED, reason)
-    if bounce and reason in _BOUNCES:
+    if reason in _ANSWERED:
         _bounce(
             mail,
-            _BOUNCES[reason],
+            "inbound_refused",
             ticket=ticket,
             reason=reason,
             refused=refused,
