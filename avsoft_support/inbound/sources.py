@@ -212,7 +212,9 @@ def fetch_imap(mailbox, handle, *, ssl_context=None, limit=None, timeout=30):
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             imap.logout()
-    logger.info(
+    # An empty round every minute is not news: it goes to the debug log.
+    logger.log(
+        logging.INFO if report.fetched else logging.DEBUG,
         "Fetched %d message(s) from %s/%s: %d handled, %d failed",
         report.fetched,
         mailbox.label,
@@ -342,7 +344,8 @@ def fetch_maildir(path, handle, *, limit=None):
             report.errors.append(f"{name}: handled but not marked, will be handed over again")
             continue
         report.handled += 1
-    logger.info(
+    logger.log(
+        logging.INFO if report.fetched else logging.DEBUG,
         "Fetched %d message(s) from the Maildir %s: %d handled, %d failed",
         report.fetched,
         path,
