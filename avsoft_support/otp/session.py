@@ -3,6 +3,7 @@ backup codes waiting to be shown, the member login's hand-over, and safe redirec
 """
 
 import logging
+from urllib.parse import urlsplit
 
 import django_otp
 from django.conf import settings
@@ -98,11 +99,26 @@ def log_failed_code(request, user, where, check):
 # Redirects
 
 
-def safe_next(request, candidate, default):
-    """`candidate` when it is a local URL of this host, else `default` (a URL or URL name)."""
-    if candidate and url_has_allowed_host_and_scheme(
+def local_redirect(request, candidate):
+    """`candidate` stripped as Django checks it, when it stays on this host; else "".
+
+    Django strips the URL before checking it, so "//" plus a vertical tab passes as the bare
+    path "//"; redirecting to the unstripped original would send the browser to a host named
+    by that whitespace. A "//" with no host names no page either, so it is refused too.
+    """
+    candidate = (candidate or "").strip()
+    if not candidate or not url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
+        return ""
+    if not urlsplit(candidate).netloc and candidate.replace("\\", "/").startswith("//"):
+        return ""
+    return candidate
+
+
+def safe_next(request, candidate, default):
+    """`candidate` when it is a local URL of this host, else `default` (a URL or URL name)."""
+    if candidate := local_redirect(request, candidate):
         return candidate
     try:
         return resolve_url(default)
