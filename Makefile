@@ -15,9 +15,12 @@ demo: venv
 	mkdir -p $(ROOT)/demo/var/mail $(ROOT)/demo/var/inbox/new $(ROOT)/demo/var/inbox/cur $(ROOT)/demo/var/inbox/tmp
 	$(DEMO) migrate --noinput
 	$(DEMO) support_demo
+	@# Service levels: overdue notices, reminders and auto-close, as a cron job would, each minute.
+	$(DEMO) support_run_sla
 	@# Replies by e-mail: a file moved into demo/var/inbox/new/ reaches its ticket within 5 s.
 	$(DEMO) support_fetch_mail --maildir $(ROOT)/demo/var/inbox --watch 5 & poller=$$!; \
-		trap 'kill $$poller 2>/dev/null' EXIT INT TERM; \
+		(while sleep 60; do $(DEMO) support_run_sla >/dev/null; done) & sla=$$!; \
+		trap 'kill $$poller $$sla 2>/dev/null' EXIT INT TERM; \
 		$(DEMO) runserver 127.0.0.1:8000
 
 test:

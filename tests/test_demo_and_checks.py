@@ -188,6 +188,28 @@ def test_demo_command_twice_duplicates_nothing(demo_var_dir):
     assert privacy_live
     assert privacy_title == "Политика обработки персональных данных"
 
+    # Service levels as `make demo` runs them: the showcase tickets are escalated and closed,
+    # the 300 past tickets mail nobody, and a second run does nothing again.
+    sla = run_in_demo(["manage.py", "support_run_sla"], demo_var_dir)
+    assert sla.returncode == 0, sla.stdout + sla.stderr
+    done = dict(line.split(": ", 1) for line in sla.stdout.splitlines() if ": " in line)
+    assert sorted(v for v in done.values() if "first response" in v or "overdue" in v) == [
+        "reported overdue",
+        "warned: first response due soon",
+    ]
+    assert "closed: resolved and not answered" in done.values()
+    assert "Task id=" not in sla.stderr
+    # Each mail's readable file starts with its decoded subject.
+    subjects = sorted(
+        path.read_text(encoding="utf-8").splitlines()[0]
+        for path in (demo_var_dir / "mail").glob("*.log")
+    )
+    assert len(subjects) == 3, subjects
+    assert any("истёк: Сервер не отвечает после перезагрузки" in line for line in subjects)
+    assert any("закрыто: Отчёт открывается с пустыми полями" in line for line in subjects)
+    again = run_in_demo(["manage.py", "support_run_sla"], demo_var_dir)
+    assert again.stdout.strip().endswith("Took 0 action(s).")
+
 
 # A member files a ticket on the demo; the assignee is set; then the member's reply comes back
 # through the demo's inbox. Run in the demo project with its own settings and mail files.

@@ -178,5 +178,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"avsoft_support": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "avsoft_support": {"handlers": ["console"], "level": "INFO"},
+        # The immediate task backend logs two lines per mail; the mail's own line is enough.
+        "django.tasks": {"level": "WARNING"},
+    },
 }

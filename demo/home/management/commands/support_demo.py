@@ -32,6 +32,7 @@ from avsoft_support.models import (
 from avsoft_support.models.tickets import format_ticket_number
 from avsoft_support.production_calendar import seed_year
 from home.models import HomePage
+from home.sla_showcase import mark_history_escalated, seed_sla_showcase
 
 # The demo's groups in Russian. The app and its tests know the group that migration 0002
 # makes as "Support staff"; a Russian site names it in its own language, as the demo does.
@@ -145,6 +146,7 @@ class Command(BaseCommand):
             seed_year(year, settings.LANGUAGE_CODE)
         secrets = {name: self.account(name, *spec) for name, spec in ACCOUNTS.items()}
         seed_ticket_history(support)
+        seed_sla_showcase(support, get_user_model().objects.get(username="member"))
         self.report(support, account, secrets)
 
     def home_page(self):
@@ -363,6 +365,7 @@ def seed_ticket_history(support_page, now=None):
     for ticket in tickets:
         ticket.number = format_ticket_number(ticket.pk, ticket.created_at)
     Ticket.objects.bulk_update(tickets, ["number"])
+    mark_history_escalated(tickets)
     Message.objects.bulk_create(
         Message(ticket=ticket, body="Описание проблемы (архив).", created_at=ticket.created_at)
         for ticket in tickets
