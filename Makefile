@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Every target is phony: the folders
 # demo/ and bench/ share their names.
-.PHONY: demo test lint messages migrations venv bench clean
+.PHONY: demo demo-prod load test lint messages migrations venv bench clean
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 VENV := $(ROOT)/.venv
@@ -23,6 +23,17 @@ demo: venv
 		trap 'kill $$poller $$sla 2>/dev/null' EXIT INT TERM; \
 		$(DEMO) runserver 127.0.0.1:8000
 
+# The demo as a company runs it: PostgreSQL, Redis, a task worker, S3 (a local moto server) and
+# two gunicorn app servers on 127.0.0.1:8001 and :8002 (docs/production.md).
+demo-prod:
+	$(ROOT)/scripts/ensure-venv $(VENV) main "Django>=6.1,<6.2" prod
+	$(ROOT)/scripts/demo-prod
+
+# Five minutes of locust against that profile, then the count of what it filed (bench/load/).
+load:
+	$(ROOT)/scripts/ensure-venv $(VENV) main "Django>=6.1,<6.2" prod,load
+	$(ROOT)/scripts/load
+
 test:
 	$(ROOT)/scripts/run-tests
 
@@ -41,6 +52,7 @@ migrations: venv
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=$(ROOT) $(PY) -m django makemigrations avsoft_support
 	cd $(ROOT)/demo && $(PY) manage.py makemigrations home
 
+# BENCH_N=10000,100000 for the full table (bench/RESULTS.md); DATABASE_URL for PostgreSQL.
 bench: venv
 	$(PY) $(ROOT)/bench/run.py
 
