@@ -3,7 +3,7 @@
 Who writes what:
 
 * tickets.py: ticket.create, ticket.reply (customer or staff), ticket.note, ticket.status,
-  ticket.assign, ticket.criticality;
+  ticket.assign, ticket.criticality, ticket.correct (staff corrected subject, product, version);
 * clients/status.py: client.verify (by staff, or marked automatic when a number matches an
   account), client.unverify;
 * clients/csv_import.py: client.import;
@@ -27,6 +27,7 @@ TICKET_NOTE = "avsoft_support.ticket.note"
 TICKET_STATUS = "avsoft_support.ticket.status"
 TICKET_ASSIGN = "avsoft_support.ticket.assign"
 TICKET_CRITICALITY = "avsoft_support.ticket.criticality"
+TICKET_CORRECT = "avsoft_support.ticket.correct"
 CLIENT_VERIFY = "avsoft_support.client.verify"
 CLIENT_UNVERIFY = "avsoft_support.client.unverify"
 CLIENT_IMPORT = "avsoft_support.client.import"
@@ -35,6 +36,11 @@ TICKET_ANONYMISE = "avsoft_support.ticket.anonymise"
 TICKET_FILES_PURGE = "avsoft_support.ticket.files_purge"
 TICKET_ESCALATE = "avsoft_support.ticket.escalate"
 TICKET_REMIND = "avsoft_support.ticket.remind"
+# following.py, ratings.py, clients/sharing.py (docs/company-sharing-and-ratings.md)
+TICKET_FOLLOW = "avsoft_support.ticket.follow"
+TICKET_CC = "avsoft_support.ticket.cc"
+TICKET_RATE = "avsoft_support.ticket.rate"
+CLIENT_SHARING = "avsoft_support.client.sharing"
 
 
 def log_separately(instance, action, user, data=None):

@@ -318,3 +318,34 @@ def check_staff_otp_permissions(app_configs, **kwargs):
             id="avsoft_support.W006",
         )
     ]
+
+
+@checks.register()
+def check_help_article_page_types(app_configs, **kwargs):
+    """Each name in the setting must be a page type: a typo would fail every suggestion."""
+    from wagtail.models import Page
+
+    setting = "AVSOFT_SUPPORT_HELP_ARTICLE_PAGE_TYPES"
+    names = app_settings.HELP_ARTICLE_PAGE_TYPES
+    if isinstance(names, str):
+        wrong = [names]
+    else:
+        wrong = []
+        for name in names:
+            try:
+                model = apps.get_model(name)
+            except (LookupError, ValueError):
+                wrong.append(name)
+            else:
+                if not issubclass(model, Page):
+                    wrong.append(name)
+    if not wrong:
+        return []
+    return [
+        checks.Error(
+            "{} names what is not a page type: {}".format(setting, ", ".join(map(repr, wrong))),
+            hint=f'Give {setting} a list of "app_label.ModelName" page types, e.g. '
+            '["blog.ArticlePage"], or mix HelpArticleMixin into the page type instead.',
+            id="avsoft_support.E020",
+        )
+    ]

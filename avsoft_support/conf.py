@@ -23,6 +23,12 @@ DEFAULTS = {
         # Polite replies to refused incoming mail: one an hour per address, so two mail
         # robots (or a forged sender) never get a conversation going.
         "inbound_bounce_account": (1, 60 * 60),
+        # Help-article suggestions while a member types a ticket (one request per pause in
+        # typing), and their "this answered my question" clicks.
+        "help_suggestions_ip": (300, 60),
+        "help_suggestions_account": (60, 60),
+        "help_answered_ip": (60, 60 * 60),
+        "help_answered_account": (20, 60 * 60),
     },
     # Cache alias that holds the rate-limit counters.
     "RATE_LIMIT_CACHE": "default",
@@ -42,10 +48,24 @@ DEFAULTS = {
     "MAIL_RETRY_ATTEMPTS": 10,
     "MAIL_RETRY_DELAY": 120,
     "MAIL_RETRY_MAX_DELAY": 6 * 3600,
+    # Help articles: page types ("app_label.ModelName") whose pages are suggested on the
+    # new-ticket form, besides those that mix in HelpArticleMixin (docs/help-articles.md).
+    "HELP_ARTICLE_PAGE_TYPES": [],
+    # Ratings: how long the good/bad links in a resolved ticket's mail stay valid, in
+    # seconds (30 days). A link records one rating; the ticket page offers the same.
+    "RATING_LINK_MAX_AGE": 30 * 24 * 3600,
+    # Company sharing: how many addresses a ticket's author may copy in (CC).
+    "MAX_CC_ADDRESSES": 10,
     # Staff side
     # Seconds between the ticket screen's presence polls ("… is also viewing this ticket", "a
     # new reply arrived"); an agent stops counting as viewing a minute after their last one.
     "PRESENCE_POLL_INTERVAL": 25,
+    # Seconds the queue's counters (menu badge, dashboard) are kept in the cache; any ticket
+    # change refreshes them sooner (queue_cache.py). 0: counted on every page.
+    "QUEUE_COUNTS_CACHE_SECONDS": 30,
+    # The staff ticket list counts matching tickets only this far (past the page shown), then
+    # says "1,000+": a COUNT over the whole table on every page costs more as tickets grow.
+    "LISTING_COUNT_LIMIT": 1000,
     # The admin asks for a second factor (from whom: STAFF_OTP_PERMISSIONS). Turn off for
     # local development only.
     "STAFF_OTP_REQUIRED": True,

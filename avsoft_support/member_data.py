@@ -49,6 +49,7 @@ from .models import (
     PendingMail,
     SupportSettings,
     Ticket,
+    TicketFollower,
 )
 from .tickets import clean_file_name, delete_attachments
 
@@ -144,10 +145,39 @@ def member_tickets(user):
     )
     return (
         Ticket.objects.for_member(user)
-        .select_related("product")
-        .prefetch_related(Prefetch("messages", queryset=public_messages, to_attr="public_messages"))
+        .select_related("product", "rating")
+        .prefetch_related(
+            Prefetch("messages", queryset=public_messages, to_attr="public_messages"),
+            Prefetch(
+                "followers",
+                queryset=TicketFollower.objects.filter(user__isnull=True).order_by("pk"),
+                to_attr="copied_addresses",
+            ),
+        )
         .order_by("created_at", "pk")
     )
+
+
+def followed_tickets(user):
+    """Colleagues' tickets the member follows (company sharing): number and since when."""
+    follows = (
+        TicketFollower.objects.filter(user_id=user.pk)
+        .select_related("ticket")
+        .order_by("created_at", "pk")
+    )
+    return [{"ticket": f.ticket.number, "since": _iso(f.created_at)} for f in follows]
+
+
+def _rating_data(ticket):
+    rating = getattr(ticket, "rating", None) if ticket.pk else None
+    if rating is None:
+        return None
+    return {
+        "score": rating.score,
+        "comment": rating.comment,
+        "created_at": _iso(rating.created_at),
+        "source": rating.source,
+    }
 
 
 def _unique_path(folder, name, taken):
@@ -217,6 +247,8 @@ def _ticket_data(ticket, archive, taken):
         "last_activity_at": _iso(ticket.last_activity_at),
         "closed_at": _iso(ticket.closed_at),
         "messages": messages,
+        "rating": _rating_data(ticket),
+        "copied_in": [follower.email for follower in ticket.copied_addresses],
     }
 
 
@@ -231,7 +263,9 @@ def write_member_archive(user, fileobj):
     with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("profile.json", _json(profile_data(user, profile)))
         tickets = [_ticket_data(ticket, archive, taken) for ticket in member_tickets(user)]
-        archive.writestr("tickets.json", _json({"tickets": tickets}))
+        archive.writestr(
+            "tickets.json", _json({"tickets": tickets, "following": followed_tickets(user)})
+        )
     return fileobj
 
 
@@ -317,6 +351,8 @@ def delete_member(user):
     _scrub_log_entries(user)
     _drop_pending_mail(email)
     tickets = list(Ticket.objects.filter(author_id=user.pk).order_by("pk"))
+    # Nobody is copied in on (or follows) a ticket of nobody: its mails stop with it.
+    TicketFollower.objects.filter(ticket__author_id=user.pk).delete()
     # The user's deletion sets Ticket.author (and Message.author) to None; the profile goes
     # with the user (CASCADE).
     get_user_model()._default_manager.filter(pk=user.pk).delete()

@@ -4,13 +4,17 @@ Who gets what:
     new ticket          -> the support addresses (SupportSettings.notification_emails), and
                            the customer a receipt (ticket_received)
     customer reply      -> the support addresses, and the ticket's assignee
-    public staff reply  -> the customer
-    status change       -> the customer (when staff change it)
+    public staff reply  -> the customer, and the ticket's followers (ticket_follower)
+    status change       -> the customer (when staff change it), and the followers; a
+                           resolved ticket's mail to the customer carries the rating links
     assignment          -> the new assignee (when someone else assigns them)
     first response soon due, and overdue (escalation.py)
                         -> the assignee, or the support addresses when nobody is assigned
     waiting for the customer too long, auto-closed (escalation.py)
-                        -> the customer
+                        -> the customer, and the followers
+Followers (following.py) are members who follow a ticket they see through their company and
+addresses its author copied in; each gets a mail of their own (nobody sees the others'
+addresses), never answerable by e-mail and without the rating links, which are the author's.
 Internal notes send nothing.
 
 Every ticket mail is threaded (mail_threads.thread_headers): each recipient group gets its own
@@ -42,7 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from wagtail.models import Site
 
-from . import mail_threads
+from . import following, mail_threads
 from .mail import from_email, send_mail
 from .models import (
     Message,
@@ -53,6 +57,7 @@ from .models import (
     user_display_name,
 )
 from .models.pages import find_support_page
+from .ratings import rating_links, rating_of
 from .sanitize import render_markdown
 
 DELETED_USER = gettext_lazy("Deleted user")
@@ -156,6 +161,28 @@ def _send(name, recipients, context, desk, *, to_staff, answerable=True):
     if sent:
         logger.info("Sent %s mail for ticket %s", name, ticket.number)
     return sent
+
+
+def _send_to_followers(event, context, desk):
+    """The ticket's followers' copy of a customer-facing mail (``event`` says which), one mail
+    per address."""
+    ticket = context["ticket"]
+    addresses = following.mail_addresses(ticket, exclude=[_customer_address(ticket)])
+    follower_context = {**context, "event": event}
+    follower_context.pop("rating_links", None)
+    return sum(
+        _send(
+            "ticket_follower", [address], follower_context, desk, to_staff=False, answerable=False
+        )
+        for address in addresses
+    )
+
+
+def _rating_context(ticket, site):
+    """The rating links for the author's mail of a resolved ticket not yet rated."""
+    if ticket.status != TicketStatus.RESOLVED or rating_of(ticket) is not None:
+        return {}
+    return {"rating_links": rating_links(ticket, site)}
 
 
 def _site_name(site):
@@ -275,13 +302,15 @@ def send_staff_reply(message_id):
     if message is None or not message.from_staff:
         return 0
     context, site = _context(message.ticket, message)
-    return _send(
+    desk = _desk(site)
+    sent = _send(
         "ticket_staff_reply",
         [_customer_address(message.ticket)],
-        context,
-        _desk(site),
+        {**context, **_rating_context(message.ticket, site)},
+        desk,
         to_staff=False,
     )
+    return sent + _send_to_followers("staff_reply", context, desk)
 
 
 def send_status_changed(ticket_id, old, new):
@@ -294,7 +323,12 @@ def send_status_changed(ticket_id, old, new):
         new_status=_status_label(new),
         new_status_value=new,
     )
-    return _send("ticket_status", [_customer_address(ticket)], context, _desk(site), to_staff=False)
+    desk = _desk(site)
+    customer_context = {**context, **_rating_context(ticket, site)}
+    sent = _send(
+        "ticket_status", [_customer_address(ticket)], customer_context, desk, to_staff=False
+    )
+    return sent + _send_to_followers("status", context, desk)
 
 
 def send_ticket_assigned(ticket_id, assignee_id, by_id=None):
@@ -352,9 +386,10 @@ def send_waiting_reminder(ticket_id, resolve_at=None):
     if resolve_at is not None:
         resolve_at = _local_time(datetime.fromisoformat(resolve_at), desk)
     context["resolve_at"] = resolve_at
-    return _send(
+    sent = _send(
         "ticket_waiting_reminder", [_customer_address(ticket)], context, desk, to_staff=False
     )
+    return sent + _send_to_followers("waiting_reminder", context, desk)
 
 
 def send_ticket_auto_closed(ticket_id):
@@ -363,14 +398,16 @@ def send_ticket_auto_closed(ticket_id):
         return 0
     context, site = _context(ticket)
     context["support_url"] = bounce_context(ticket)["support_url"]
-    return _send(
+    desk = _desk(site)
+    sent = _send(
         "ticket_auto_closed",
         [_customer_address(ticket)],
         context,
-        _desk(site),
+        desk,
         to_staff=False,
         answerable=False,
     )
+    return sent + _send_to_followers("auto_closed", context, desk)
 
 
 def _status_label(value):

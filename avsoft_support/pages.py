@@ -14,14 +14,24 @@ of a route is a method, so a site's own page type changes one step without copyi
 Routes (names for ``reverse_subpage`` / ``{% routablepageurl %}``) and the steps they call:
 
     ""                 index   ``render_visitor_index`` or ``render_ticket_list``
-                               (``get_member_tickets``)
+                               (``get_member_tickets``, ``?tab=company``: ``get_company_tickets``)
     "new/"             new     ``get_ticket_form`` (``get_ticket_form_class``), ``file_ticket``,
                                ``ticket_filed``, ``render_ticket_form``
-    "<number>/"        ticket  ``get_member_ticket``, ``get_reply_form``, ``render_ticket``
+    "<number>/"        ticket  ``get_visible_ticket``, ``get_reply_form``, ``render_ticket``
     "<number>/reply/"  reply   ``get_reply_form``, ``add_reply``
     "<number>/close/"  close   ``render_close_confirmation``, ``close_ticket``
+    "<number>/follow/" follow  ``following.follow`` / ``unfollow`` (members who see it)
+    "<number>/cc/"     cc      ``following.add_cc`` / ``remove_cc`` (its author)
+    "<number>/rate/"   rate    ``ratings.record_rating`` (its author, once resolved)
+    "new/articles/"    help_articles  the help articles for the typed ticket (views/help.py)
+    "new/articles/answered/"  help_answered  "this answered my question"
 
-A ticket that is not the member's (or does not exist) answers ``render_ticket_not_found``: the
+Which tickets a member may reach is decided in one place, ``Ticket.objects`` (own:
+``for_member``; shared through their company: ``shared_with``; both: ``visible_to_member``).
+The ticket page, its downloads and follow open to whoever sees the ticket; reply, close, CC
+and rating stay its author's.
+
+A ticket the member may not reach (or that does not exist) answers ``render_ticket_not_found``: the
 same 404 either way, to visitors with the way to log in.
 """
 
@@ -29,6 +39,7 @@ import logging
 
 import swapper
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -39,18 +50,30 @@ from django.utils.translation import gettext_lazy
 from wagtail.contrib.routable_page.models import path, re_path
 from wagtail.models import Page
 
-from . import tickets
+from . import following, ratings, tickets
 from .conf import app_settings
 from .csp import customer_csp
+from .forms.following import CCForm
+from .forms.ratings import RatingForm
 from .forms.tickets import ReplyForm, TicketForm
-from .models import MemberProfile, SupportSettings, Ticket, TicketStatus
+from .models import (
+    MemberProfile,
+    RatingSource,
+    SupportSettings,
+    Ticket,
+    TicketStatus,
+    member_display_name,
+)
 from .models.pages import TICKET_NUMBER, SupportPageBase
+from .views import help as help_views
 from .views.account.common import login_url
 
 logger = logging.getLogger(__name__)
 
 THANKS_SESSION_KEY = "avsoft_support_thanks"
 LIST_FILTERS = ("all", "open", "closed")
+# "My tickets", and the tickets of colleagues shared through the company.
+LIST_TABS = ("mine", "company")
 
 
 # What a member's message may hit on its way in: the attachment storage (a full disk, a
@@ -145,17 +168,37 @@ class SupportPageMixin(SupportPageBase):
         return self.render_route(request, login_url=login_url(request.get_full_path()))
 
     def get_member_tickets(self, request):
-        """The member's own tickets: the only ones these pages may ever show them."""
+        """The member's own tickets: those they reply to, close, copy others in on and rate."""
         return Ticket.objects.for_member(request.user)
+
+    def get_company_tickets(self, request):
+        """Colleagues' tickets shared with the member through their company."""
+        return Ticket.objects.shared_with(request.user)
+
+    def get_visible_tickets(self, request):
+        """Every ticket the member may open: their own and those shared with them."""
+        return Ticket.objects.visible_to_member(request.user)
 
     def render_ticket_list(self, request):
         show = request.GET.get("show", "all")
         if show not in LIST_FILTERS:
             show = "all"
-        mine = self.get_member_tickets(request)
-        counts = mine.member_counts()
+        tab = request.GET.get("tab", "mine")
+        if tab not in LIST_TABS:
+            tab = "mine"
+        counts = self.get_visible_tickets(request).member_tab_counts(
+            request.user, company=tab == "company"
+        )
+        mine = (
+            self.get_company_tickets(request)
+            if tab == "company"
+            else self.get_member_tickets(request)
+        )
         listed = {"open": mine.open(), "closed": mine.closed()}.get(show, mine)
-        paginator = Paginator(listed.member_list(), self.tickets_per_page)
+        listed = listed.member_list()
+        if tab == "company":
+            listed = listed.select_related("author", "author__support_profile")
+        paginator = Paginator(listed, self.tickets_per_page)
         # The counts above already know the total: no second COUNT query.
         paginator.count = counts[show]
         tickets_page = paginator.get_page(request.GET.get("page"))
@@ -165,6 +208,8 @@ class SupportPageMixin(SupportPageBase):
             ticket.customer_url = page_url + self.reverse_subpage(
                 "ticket", kwargs={"number": ticket.number}
             )
+            if tab == "company":
+                ticket.author_name = member_display_name(ticket.author)
         filters = [
             {"value": value, "label": label, "count": counts[value], "current": value == show}
             for value, label in (
@@ -179,6 +224,7 @@ class SupportPageMixin(SupportPageBase):
                 tickets_page=tickets_page,
                 tickets=ticket_list,
                 show=show,
+                tab=tab,
                 filters=filters,
                 counts=counts,
             )
@@ -193,6 +239,9 @@ class SupportPageMixin(SupportPageBase):
             return HttpResponseRedirect(url or self.route_url("index", request))
         self.members_only(request)
         profile = self.get_profile(request)
+        if request.method == "POST" and help_views.SEE_ARTICLES in request.POST:
+            # Without JavaScript: the form as typed, with the help articles for it.
+            return _private(help_views.form_with_articles(self, request, profile))
         if request.method == "POST":
             form = self.get_ticket_form(request, profile, request.POST, request.FILES)
             if form.is_valid():
@@ -237,17 +286,46 @@ class SupportPageMixin(SupportPageBase):
         request.session[THANKS_SESSION_KEY] = ticket.number
         return HttpResponseRedirect(self.ticket_url(ticket, request))
 
-    def render_ticket_form(self, request, form, profile):
+    def render_ticket_form(self, request, form, profile, **extra):
         return self.render_route(
-            request, template=self.ticket_form_template, form=form, profile=profile
+            request,
+            template=self.ticket_form_template,
+            form=form,
+            profile=profile,
+            help_articles_url=self.route_url("help_articles", request),
+            help_answered_url=self.route_url("help_answered", request),
+            **extra,
         )
+
+    # Help articles while a ticket is typed (views/help.py, help_articles.py) ------------------
+
+    @path("new/articles/", name="help_articles")
+    def help_articles_route(self, request):
+        return help_views.suggestions(self, request)
+
+    @path("new/articles/answered/", name="help_answered")
+    def help_answered_route(self, request):
+        return help_views.answered(self, request)
 
     # One ticket ----------------------------------------------------------------------------
 
     def get_member_ticket(self, request, number):
         """The member's own ticket with this number, or None."""
         return (
-            self.get_member_tickets(request).select_related("product").filter(number=number).first()
+            self.get_member_tickets(request)
+            .select_related("product", "rating")
+            .filter(number=number)
+            .first()
+        )
+
+    def get_visible_ticket(self, request, number):
+        """The ticket with this number if the member may see it (their own, or shared with
+        them through their company), or None."""
+        return (
+            self.get_visible_tickets(request)
+            .select_related("product", "rating", "author", "author__support_profile")
+            .filter(number=number)
+            .first()
         )
 
     def render_ticket_not_found(self, request, number):
@@ -266,7 +344,31 @@ class SupportPageMixin(SupportPageBase):
             data, files, support_settings=self.get_site_settings(request), page=self
         )
 
-    def render_ticket(self, request, ticket, reply_form, status=200, show_thanks=None):
+    def get_sharing_context(self, request, ticket, cc_form=None, rating_form=None):
+        """Following, copied addresses and the rating, as the ticket page shows them."""
+        is_author = ticket.author_id is not None and ticket.author_id == request.user.pk
+        followers = list(ticket.followers.select_related("user")) if ticket.pk else []
+        rating = ratings.rating_of(ticket) if ticket.pk else None
+        # The page asks while the ticket is resolved (the mail's links also work once it is
+        # closed): a ticket the member closed themselves is not asked about again.
+        can_rate = is_author and rating is None and ticket.status == TicketStatus.RESOLVED
+        return {
+            "is_author": is_author,
+            "is_following": any(f.user_id == request.user.pk for f in followers),
+            "copied": [f for f in followers if not f.user_id],
+            "followers": [f for f in followers if f.user_id],
+            "cc_form": cc_form or (CCForm() if is_author else None),
+            "cc_url": self.route_url("cc", request, number=ticket.number),
+            "follow_url": self.route_url("follow", request, number=ticket.number),
+            "rating": rating,
+            "can_rate": can_rate,
+            "rating_form": rating_form or (RatingForm() if can_rate else None),
+            "rate_url": self.route_url("rate", request, number=ticket.number),
+        }
+
+    def render_ticket(
+        self, request, ticket, reply_form, status=200, show_thanks=None, **sharing_forms
+    ):
         self.members_only(request)
         if show_thanks is None:
             show_thanks = request.session.get(THANKS_SESSION_KEY) == ticket.number
@@ -281,7 +383,9 @@ class SupportPageMixin(SupportPageBase):
                 ticket=ticket,
                 conversation=conversation,
                 reply_form=reply_form,
-                can_reply=ticket.status != TicketStatus.CLOSED,
+                **self.get_sharing_context(request, ticket, **sharing_forms),
+                can_reply=ticket.status != TicketStatus.CLOSED
+                and (not ticket.pk or ticket.author_id == request.user.pk),
                 reply_url=self.route_url("reply", request, number=ticket.number),
                 close_url=self.route_url("close", request, number=ticket.number),
                 ticket_url=self.ticket_url(ticket, request),
@@ -291,14 +395,17 @@ class SupportPageMixin(SupportPageBase):
 
     @re_path(rf"^{TICKET_NUMBER}/$", name="ticket")
     def ticket_route(self, request, number):
-        ticket = self.get_member_ticket(request, number)
+        ticket = self.get_visible_ticket(request, number)
         if ticket is None:
             return self.render_ticket_not_found(request, number)
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         response = self.render_ticket(request, ticket, self.get_reply_form(request))
-        # The member has now seen every reply so far: the "new reply" marker goes.
-        Ticket.objects.filter(pk=ticket.pk).update(customer_last_seen_at=timezone.now())
+        if ticket.author_id == request.user.pk and ticket.has_unseen_reply:
+            # The author has now seen every reply so far: the "new reply" marker goes (a
+            # colleague looking at it leaves the author's marker alone). Written only when
+            # there was something new: no write on every look (issue 12).
+            Ticket.objects.filter(pk=ticket.pk).update(customer_last_seen_at=timezone.now())
         return response
 
     @re_path(rf"^{TICKET_NUMBER}/reply/$", name="reply")
@@ -350,6 +457,79 @@ class SupportPageMixin(SupportPageBase):
         if self.close_ticket(request, ticket):
             messages.success(request, _("The ticket has been closed. Thank you."))
         return HttpResponseRedirect(self.ticket_url(ticket, request))
+
+    # Following, copying in, rating --------------------------------------------------------
+
+    @re_path(rf"^{TICKET_NUMBER}/follow/$", name="follow")
+    def follow_route(self, request, number):
+        ticket = self.get_visible_ticket(request, number)
+        if ticket is None:
+            return self.render_ticket_not_found(request, number)
+        if request.method == "POST":
+            if request.POST.get("action") == "unfollow":
+                if following.unfollow(ticket, request.user):
+                    messages.success(request, _("You no longer follow this ticket."))
+            elif following.follow(ticket, request.user):
+                messages.success(request, _("You follow this ticket: its e-mails come to you too."))
+        return HttpResponseRedirect(self.ticket_url(ticket, request) + "#following")
+
+    @re_path(rf"^{TICKET_NUMBER}/cc/$", name="cc")
+    def cc_route(self, request, number):
+        ticket = self.get_member_ticket(request, number)
+        if ticket is None:
+            return self.render_ticket_not_found(request, number)
+        back = HttpResponseRedirect(self.ticket_url(ticket, request) + "#following")
+        if request.method != "POST":
+            return back
+        if "remove" in request.POST:
+            try:
+                follower_id = int(request.POST["remove"])
+            except ValueError:
+                return back
+            if following.remove_cc(ticket, follower_id, request.user):
+                messages.success(request, _("The address no longer gets this ticket's e-mails."))
+            return back
+        form = CCForm(request.POST)
+        if form.is_valid():
+            try:
+                following.add_cc(ticket, form.cleaned_data["email"], request.user)
+            except ValidationError as error:
+                form.add_error("email", error)
+        if not form.is_valid():
+            return self.render_ticket(
+                request, ticket, self.get_reply_form(request), status=400, cc_form=form
+            )
+        messages.success(request, _("The address gets this ticket's e-mails from now on."))
+        return back
+
+    @re_path(rf"^{TICKET_NUMBER}/rate/$", name="rate")
+    def rate_route(self, request, number):
+        ticket = self.get_member_ticket(request, number)
+        if ticket is None:
+            return self.render_ticket_not_found(request, number)
+        back = HttpResponseRedirect(self.ticket_url(ticket, request) + "#rating")
+        if request.method != "POST":
+            return back
+        form = RatingForm(request.POST)
+        if not form.is_valid():
+            return self.render_ticket(
+                request, ticket, self.get_reply_form(request), status=400, rating_form=form
+            )
+        try:
+            ratings.record_rating(
+                ticket,
+                form.cleaned_data["score"],
+                form.cleaned_data["comment"],
+                request.user,
+                RatingSource.PAGE,
+            )
+        except ratings.AlreadyRated:
+            messages.info(request, _("Your rating of this ticket was already recorded."))
+        except ratings.NotResolved:
+            messages.error(request, _("The ticket is open again: rate it once it is resolved."))
+        else:
+            messages.success(request, _("Thank you for your rating."))
+        return back
 
     def render_close_confirmation(self, request, ticket):
         self.members_only(request)

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.db import connection, models
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,11 +123,18 @@ def _hours(value):
     return round(value / 3600, 1)
 
 
+# The first-response target: kept in first_response_due_at since sla_due_at moves on to the
+# next response (tickets.py); tickets filed before that field existed have it in sla_due_at.
+def _first_due():
+    return Coalesce("first_response_due_at", "sla_due_at")
+
+
 def _sla_counts(now):
-    """SLA compliance: answered by sla_due_at, out of those decided (answered, or past due)."""
+    """SLA compliance: answered by the target, out of those decided (answered, or past due)."""
     answered = Q(first_response_at__isnull=False)
-    decided = Q(sla_due_at__isnull=False) & (answered | Q(sla_due_at__lt=now))
-    met = Q(sla_due_at__isnull=False, first_response_at__lte=F("sla_due_at"))
+    has_target = Q(first_response_due_at__isnull=False) | Q(sla_due_at__isnull=False)
+    decided = has_target & (answered | Q(LessThan(_first_due(), now)))
+    met = has_target & Q(LessThanOrEqual(F("first_response_at"), _first_due()))
     return {"sla_decided": Count("pk", filter=decided), "sla_met": Count("pk", filter=met)}
 
 
@@ -171,10 +179,11 @@ def response_times(tickets, group_by="client_status", now=None):
 def _python_percentiles(grouped, keys, now):
     """SQLite: one values_list of the keys and timestamps; percentiles and counts in Python."""
     buckets = {}
-    fields = ("created_at", "first_response_at", "closed_at", "sla_due_at")
+    fields = ("created_at", "first_response_at", "closed_at", "first_response_due_at", "sla_due_at")
     for row in grouped.values_list(*keys, *fields):
         key = tuple(row[: len(keys)])
-        created, first, closed, due = row[len(keys) :]
+        created, first, closed, first_due, due = row[len(keys) :]
+        due = first_due or due  # as _first_due()
         bucket = buckets.setdefault(
             key, {"tickets": 0, "sla_decided": 0, "sla_met": 0, "first": [], "resolution": []}
         )
@@ -247,3 +256,68 @@ def volume(tickets):
         }
         for row in grouped
     ]
+
+
+# Satisfaction (ratings.py): the share of good ratings, by agent, product, client status or
+# the week the rating came in. The agent is the assignee when the rating was given.
+SATISFACTION_GROUP_BY_CHOICES = [
+    ("agent", gettext_lazy("Agent")),
+    ("product", gettext_lazy("Product")),
+    ("client_status", gettext_lazy("Client status")),
+    ("week", gettext_lazy("Week")),
+]
+
+
+def _satisfaction_group(group_by):
+    if group_by == "agent":
+        return {}, [
+            "rating__agent_id",
+            "rating__agent__username",
+            "rating__agent__first_name",
+            "rating__agent__last_name",
+        ]
+    if group_by == "week":
+        return {"week": TruncWeek("rating__created_at")}, ["week"]
+    return _group_fields(group_by)
+
+
+def _satisfaction_label(group_by, key):
+    if group_by == "agent":
+        if key["rating__agent_id"] is None:
+            return _("Unassigned")
+        name = f"{key['rating__agent__first_name']} {key['rating__agent__last_name']}".strip()
+        return name or key["rating__agent__username"]
+    return _group_label(group_by, key)
+
+
+def satisfaction(tickets, group_by="agent"):
+    """One row per group of rated tickets: ratings, good, bad and the share of good ones (%).
+    One grouped query."""
+    annotations, keys = _satisfaction_group(group_by)
+    grouped = (
+        tickets.filter(rating__isnull=False)
+        .order_by()
+        .annotate(**annotations)
+        .values(*keys)
+        .annotate(rated=Count("pk"), good=Count("pk", filter=Q(rating__score="good")))
+    )
+    rows = []
+    for row in grouped:
+        label = _satisfaction_label(group_by, row)
+        rows.append(
+            {
+                "group": label,
+                "rated": row["rated"],
+                "good": row["good"],
+                "bad": row["rated"] - row["good"],
+                "satisfaction": round(100 * row["good"] / row["rated"], 1),
+            }
+        )
+    if group_by == "week":
+        rows.sort(key=lambda row: row["group"])
+    elif group_by == "client_status":
+        order = {str(status.label): status.priority_of(status) for status in ClientStatus}
+        rows.sort(key=lambda row: order.get(row["group"], 9))
+    else:
+        rows.sort(key=lambda row: str(row["group"]).lower())
+    return rows

@@ -1,11 +1,13 @@
 """Signal receivers, connected by AppConfig.ready()."""
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
 
-from . import auth
-from .models import Attachment
+from . import auth, queue_cache, search_index
+from .models import Attachment, MemberProfile, Message, Ticket
 
 
 def delete_attachment_file(sender, instance, **kwargs):
@@ -26,7 +28,85 @@ def reset_login_limit(sender, request, user, **kwargs):
     auth.reset_account_limit(user)
 
 
+# The ticket search index (search_index.py) and the queue's cached counters follow changes.
+TICKET_TEXT_FIELDS = {"subject", "invoice_number", "product_other", "product_version", "author"}
+PROFILE_TEXT_FIELDS = {"full_name", "company", "invoice_number", "phone", "client_account"}
+USER_TEXT_FIELDS = {"username", "email", "first_name", "last_name"}
+
+
+def _touches(update_fields, names):
+    return update_fields is None or bool(names & set(update_fields))
+
+
+def ticket_saving(sender, instance, raw=False, **kwargs):
+    if not raw and instance._state.adding and not instance.search_text:
+        search_index.prepare_new_ticket(instance)
+
+
+def ticket_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
+    queue_cache.changed()
+    if not raw and not created and _touches(update_fields, TICKET_TEXT_FIELDS):
+        search_index.reindex([instance.pk])
+
+
+def ticket_deleted(sender, instance, **kwargs):
+    queue_cache.changed()
+
+
+def message_saved(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    if created:
+        search_index.append_message(instance)
+    else:
+        search_index.reindex([instance.ticket_id])
+
+
+def profile_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
+    if not raw and not created and _touches(update_fields, PROFILE_TEXT_FIELDS):
+        search_index.reindex_member(instance.user_id)
+
+
+def user_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
+    if not raw and not created and _touches(update_fields, USER_TEXT_FIELDS):
+        search_index.reindex_member(instance.pk)
+
+
+def user_deleting(sender, instance, **kwargs):
+    # Their tickets stay, linked to nobody: their name and e-mail must leave the search text.
+    instance._avsoft_support_ticket_ids = list(
+        Ticket.objects.filter(author_id=instance.pk).values_list("pk", flat=True)
+    )
+
+
+def user_deleted(sender, instance, **kwargs):
+    search_index.reindex(getattr(instance, "_avsoft_support_ticket_ids", ()))
+
+
+def make_search_index(sender, using="default", **kwargs):
+    search_index.ensure_index(using)
+    search_index.backfill(using)
+
+
 def connect():
+    pre_save.connect(ticket_saving, sender=Ticket, dispatch_uid="avsoft_support_ticket_saving")
+    post_save.connect(ticket_saved, sender=Ticket, dispatch_uid="avsoft_support_ticket_saved")
+    post_delete.connect(ticket_deleted, sender=Ticket, dispatch_uid="avsoft_support_ticket_deleted")
+    post_save.connect(message_saved, sender=Message, dispatch_uid="avsoft_support_message_saved")
+    post_save.connect(
+        profile_saved, sender=MemberProfile, dispatch_uid="avsoft_support_profile_saved"
+    )
+    user_model = get_user_model()
+    post_save.connect(user_saved, sender=user_model, dispatch_uid="avsoft_support_user_saved")
+    pre_delete.connect(
+        user_deleting, sender=user_model, dispatch_uid="avsoft_support_user_deleting"
+    )
+    post_delete.connect(user_deleted, sender=user_model, dispatch_uid="avsoft_support_user_deleted")
+    post_migrate.connect(
+        make_search_index,
+        sender=apps.get_app_config("avsoft_support"),
+        dispatch_uid="avsoft_support_search_index",
+    )
     post_delete.connect(
         delete_attachment_file,
         sender=Attachment,

@@ -39,8 +39,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from wagtail.models import Site
 
-from .models import CalendarDay, ClientStatus
+from .models import CalendarDay, ClientStatus, SupportSettings
 
 ONE_DAY = timedelta(days=1)
 # Ten years of dates without a working minute (a calendar of nothing but holidays, a working
@@ -194,3 +195,27 @@ def first_response_due(support_settings, client_status, start, *, calendar=None)
     return add_working_time(
         start, hours=hours, days=days, support_settings=support_settings, calendar=calendar
     )
+
+
+def next_response_due(support_settings, client_status, start, *, calendar=None):
+    """When our answer to a customer's reply, sent at ``start``, is due by the site's
+    next-response targets (counted as the first response is)."""
+    if client_status == ClientStatus.CURRENT:
+        hours, days = support_settings.sla_next_current_hours, 0
+    elif client_status == ClientStatus.CLAIMED:
+        hours, days = 0, support_settings.sla_next_claimed_working_days
+    else:
+        hours, days = 0, support_settings.sla_next_potential_working_days
+    return add_working_time(
+        start, hours=hours, days=days, support_settings=support_settings, calendar=calendar
+    )
+
+
+def settings_of_ticket(ticket):
+    """The Support settings whose targets a ticket follows: the site of the page it was filed
+    on, else the default site's (defaults without either)."""
+    page = ticket.support_page
+    site = page.get_site() if page is not None else None
+    if site is None:
+        site = Site.objects.filter(is_default_site=True).first()
+    return SupportSettings.for_site(site) if site is not None else SupportSettings()

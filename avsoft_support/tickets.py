@@ -12,11 +12,14 @@ response is set once; the last activity is the latest).
 
 Status rules
 ------------
-* A public staff reply sets ``first_response_at`` (once) and ``last_staff_reply_at``, and moves a
-  *new* ticket to *in progress*: someone is working on it.
-* A customer reply to a *resolved* ticket reopens it (*in progress*). A customer reply to a
-  ticket *waiting for customer* also moves it to *in progress*: the customer has answered, the
-  ball is back with support. *New* and *in progress* stay as they are.
+* A public staff reply sets ``first_response_at`` (once) and ``last_staff_reply_at``, clears
+  ``sla_due_at`` (nothing of ours is due any more) and moves a *new* or *customer replied*
+  ticket to *in progress*: someone is working on it.
+* A customer reply to a ticket *in progress*, *waiting for customer* or *resolved* moves it to
+  *customer replied* (a resolved one reopens): the ball is back with support, and unless an
+  earlier target is still pending, ``sla_due_at`` becomes the next-response target counted
+  from the reply (sla.next_response_due, the targets of the ticket's site). A *new* ticket stays
+  new, with its first-response target.
 * A *closed* ticket is final for the customer: ``add_message`` refuses a customer reply
   (``TicketClosed``); the customer files a new ticket instead. Staff may still write on it.
 * Internal notes change nothing the customer sees (not even the last activity) and notify
@@ -45,6 +48,7 @@ from . import notifications
 from .audit import (
     CLIENT_VERIFY,
     TICKET_ASSIGN,
+    TICKET_CORRECT,
     TICKET_CREATE,
     TICKET_CRITICALITY,
     TICKET_NOTE,
@@ -58,12 +62,13 @@ from .models import (
     ClientStatus,
     Criticality,
     Message,
+    Product,
     Ticket,
     TicketStatus,
     user_display_name,
 )
 from .permissions import can_change_tickets
-from .sla import first_response_due
+from .sla import first_response_due, next_response_due, settings_of_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +162,7 @@ _LOCKED_FIELDS = (
     "closed_at",
     "assignee_id",
     "criticality",
+    "sla_due_at",
 )
 
 
@@ -196,6 +202,7 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
             matched = client_status.apply_invoice_number(profile, number, by=author)
         now = timezone.now()
         status = profile.client_status
+        due = first_response_due(support_settings, status, now)
         product = data.get("product")
         ticket = Ticket.objects.create(
             subject=data["subject"],
@@ -212,7 +219,9 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
             invoice_number=profile.invoice_number,
             created_at=now,
             last_activity_at=now,
-            sla_due_at=first_response_due(support_settings, status, now),
+            sla_due_at=due,
+            first_response_due_at=due,
+            last_customer_reply_at=now,
             support_page=support_page,
         )
         message = Message.objects.create(
@@ -248,12 +257,21 @@ def _record_reply(ticket, from_staff, now):
             ticket.first_response_at = now
             fields.append("first_response_at")
         ticket.last_staff_reply_at = now
-        fields.append("last_staff_reply_at")
-        if old_status == TicketStatus.NEW:
+        ticket.sla_due_at = None  # answered: nothing of ours is due until the customer writes
+        fields += ["last_staff_reply_at", "sla_due_at"]
+        if old_status in (TicketStatus.NEW, TicketStatus.REPLIED):
             ticket.status = TicketStatus.IN_PROGRESS
     else:
-        if old_status in (TicketStatus.RESOLVED, TicketStatus.WAITING):
-            ticket.status = TicketStatus.IN_PROGRESS
+        ticket.last_customer_reply_at = now
+        fields.append("last_customer_reply_at")
+        if old_status != TicketStatus.NEW:
+            ticket.status = TicketStatus.REPLIED
+            if ticket.sla_due_at is None:
+                # An earlier target still pending stays: a second message does not buy time.
+                ticket.sla_due_at = next_response_due(
+                    settings_of_ticket(ticket), ticket.client_status, now
+                )
+                fields.append("sla_due_at")
         # The customer answered: a later wait for them starts with a reminder of its own.
         ticket.waiting_reminder_at = None
         fields.append("waiting_reminder_at")
@@ -371,6 +389,44 @@ def assign(ticket, assignee, by):
         # Who took a ticket themselves knows it already.
         if assignee is not None and (by is None or by.pk != assignee.pk):
             notifications.ticket_assigned(ticket, assignee, by)
+    return True
+
+
+def correct_details(ticket, by, *, subject, product, product_other, product_version):
+    """Staff correct what the customer filed: subject, product (one of ours, or another
+    product's name) and version. Logged with each old and new value; returns whether anything
+    changed. The customer is not mailed: nothing they need to do."""
+    if not can_change_tickets(by):
+        raise PermissionDenied("Only support staff correct tickets.")
+    new = {
+        "subject": subject.strip(),
+        "product": product.name if product is not None else "",
+        "product_other": "" if product is not None else product_other.strip(),
+        "product_version": product_version.strip(),
+    }
+    with transaction.atomic():
+        current = (
+            Ticket.objects.select_for_update()
+            .filter(pk=ticket.pk)
+            .values("subject", "product_id", "product_other", "product_version")
+            .get()
+        )
+        old_product = Product.objects.filter(pk=current["product_id"]).first()
+        old = {
+            "subject": current["subject"],
+            "product": old_product.name if old_product is not None else "",
+            "product_other": current["product_other"],
+            "product_version": current["product_version"],
+        }
+        changes = {name: [old[name], value] for name, value in new.items() if old[name] != value}
+        if not changes:
+            return False
+        ticket.subject = new["subject"]
+        ticket.product = product
+        ticket.product_other = new["product_other"]
+        ticket.product_version = new["product_version"]
+        ticket.save(update_fields=["subject", "product", "product_other", "product_version"])
+        log_separately(ticket, TICKET_CORRECT, by, {"changes": changes})
     return True
 
 

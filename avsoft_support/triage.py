@@ -1,39 +1,73 @@
-"""The staff queue: its order, what is overdue, and its counters.
+"""The staff queue: what needs our action, its order, what is overdue, and its counters.
 
 The admin listing, the dashboard panel, the menu badge and the bulk actions read the queue
-through these, so that "overdue" and "open" mean the same on every screen.
+through these, so that "needs action", "overdue" and "open" mean the same on every screen.
+
+**Needs our action**: open tickets that wait for us, not for the customer: *new*, *customer
+replied* and *in progress* (``TicketStatus.our_turn_values``). **The order** (``QUEUE_ORDERING``):
+
+1. client status (``priority``: current clients, then claimed, then potential);
+2. when our next response is due (``sla_due_at``: the first-response target of a new ticket,
+   the next-response target after a customer's answer), soonest first, so the overdue come
+   first; tickets with nothing due (we answered, the customer has not) come last;
+3. the longest waiting (``created_at``), then ``pk`` so that pages never overlap.
 """
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import ClientStatus, Ticket, TicketStatus
+from .models.tickets import no_due_time
 
-# Current clients first (priority follows client status), then criticality, then waiting time.
-# The index avs_ticket_triage on Ticket serves exactly this order.
-TRIAGE_ORDERING = ["priority", "criticality", "created_at"]
+# "Nothing due" last, written as an expression that the index avs_ticket_triage holds (SQLite
+# cannot read NULLS LAST off an index): the first page is read off the index, not sorted.
+QUEUE_ORDERING = ["priority", no_due_time().asc(), "sla_due_at", "created_at", "pk"]
+# The same order everywhere a queue is listed (dashboard, the listing's default).
+TRIAGE_ORDERING = QUEUE_ORDERING
+
+QUEUE_ORDER_HELP = _(
+    "Order: current clients first, then claimed, then potential; within each, the response due "
+    "soonest (overdue first), then the longest waiting. Tickets we have answered come last."
+)
 
 
 def open_q():
     return Q(status__in=TicketStatus.open_values())
 
 
+def needs_action_q():
+    """Open and waiting for us (new, customer replied, in progress), not for the customer."""
+    return Q(status__in=TicketStatus.our_turn_values())
+
+
 def overdue_q(now=None):
-    """Open, no public staff reply yet, and the first-response time has passed."""
-    return open_q() & Q(
-        first_response_at__isnull=True,
-        sla_due_at__isnull=False,
-        sla_due_at__lt=now or timezone.now(),
-    )
+    """Waiting for us, and our response (first or next) was due before ``now``."""
+    return needs_action_q() & Q(sla_due_at__isnull=False, sla_due_at__lt=now or timezone.now())
 
 
 def is_overdue(ticket, now=None):
     return bool(
-        ticket.status in TicketStatus.open_values()
-        and ticket.first_response_at is None
+        ticket.status in TicketStatus.our_turn_values()
         and ticket.sla_due_at is not None
         and ticket.sla_due_at < (now or timezone.now())
     )
+
+
+def next_in_queue(queryset, ticket):
+    """The ticket after ``ticket`` in ``queryset``'s order (a listing's filtered queryset,
+    ordered), or None: "send and go to the next ticket". One query: the ids in order, read
+    before the ticket changes (a reply can move it out of the queue)."""
+    ids = list(queryset.values_list("pk", flat=True)[: NEXT_SCAN_LIMIT + 1])
+    if ticket.pk in ids:
+        index = ids.index(ticket.pk)
+        return ids[index + 1] if index + 1 < len(ids) else None
+    # Opened from elsewhere, or beyond the scan: the top of the queue.
+    return next((pk for pk in ids if pk != ticket.pk), None)
+
+
+# How far down a queue "next ticket" looks for the current one (a few pages of the listing).
+NEXT_SCAN_LIMIT = 1000
 
 
 def staff_ticket_queryset():

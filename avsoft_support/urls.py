@@ -3,8 +3,9 @@
 from django.urls import include, path
 
 from .otp import urls_member as otp_urls_member
-from .views.account import data, login, password, profile, registration
+from .views.account import company, data, login, password, profile, registration
 from .views.attachments import attachment_download
+from .views.ratings import rate
 
 app_name = "avsoft_support"
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("", profile.account_root, name="account"),
     # Ticket attachments (owner only; the name just makes the URL readable).
     path("attachments/<int:pk>/<str:name>", attachment_download, name="attachment_download"),
+    # One-click rating from a resolved ticket's mail (signed link; records only on POST).
+    path("rate/<str:token>/<str:score>/", rate, name="rate"),
     path("register/", registration.RegisterView.as_view(), name="register"),
     # Before confirm/<token>/: tokens always contain a colon, so they never read "resend".
     path("confirm/resend/", registration.ResendConfirmationView.as_view(), name="confirm_resend"),
@@ -40,6 +43,8 @@ urlpatterns = [
     path("profile/email/", profile.change_email, name="change_email"),
     path("profile/invoice/", profile.invoice_number, name="invoice_number"),
     path("profile/password/", profile.PasswordChangeView.as_view(), name="password_change"),
+    # The account's administrator switches company ticket sharing.
+    path("profile/company/", company.company_sharing, name="company_sharing"),
     # The member's own data: a ZIP copy of it, and deleting the account.
     path("profile/data/", data.download_data, name="download_data"),
     path("profile/delete/", data.delete_account, name="delete_account"),

@@ -11,6 +11,8 @@ from wagtail.snippets.models import register_snippet
 
 from .admin.bulk_actions import BULK_ACTIONS
 from .admin.components import OpenTicketsSummaryItem, SupportQueuePanel
+from .admin.help_articles import report_menu_item as help_articles_menu_item
+from .admin.help_articles import report_urls as help_articles_urls
 from .admin.log_actions import register_log_actions
 from .admin.reports import report_menu_items, report_urls
 from .admin.viewsets import SupportViewSetGroup
@@ -32,6 +34,10 @@ hooks.register("register_log_actions", register_log_actions)
 hooks.register("register_admin_urls", report_urls)
 for report_menu_item in report_menu_items():
     hooks.register("register_reports_menu_item", report_menu_item)
+
+# Reports menu: help articles and how often each answered a customer's question.
+hooks.register("register_admin_urls", help_articles_urls)
+hooks.register("register_reports_menu_item", help_articles_menu_item)
 
 
 @hooks.register("construct_homepage_panels")

@@ -16,6 +16,16 @@ def _clear_cache():
     # Rate-limit counters live in the cache: each test starts with none.
     for cache in caches.all():
         cache.clear()
+    # Transactional (browser) tests flush the database, and post_migrate makes the content
+    # types again under new ids; Wagtail's permission policies keep the old ones (a cached
+    # property), so a later test would find nobody holding a ticket permission.
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.permissions import policy_registry
+
+    ContentType.objects.clear_cache()
+    for registered in (policy_registry.values_by_class, policy_registry.values_by_exact_class):
+        for policy in registered.values():
+            vars(policy).pop("_content_type", None)
     yield
 
 

@@ -154,7 +154,7 @@ def test_a_member_without_tickets_or_profile_gets_their_account(client, django_u
     client.force_login(user)
     archive = open_archive(client.get(DOWNLOAD))
     assert read_json(archive, "profile.json")["profile"] is None
-    assert read_json(archive, "tickets.json") == {"tickets": []}
+    assert read_json(archive, "tickets.json") == {"tickets": [], "following": []}
     assert not MemberProfile.objects.exists()  # reading created nothing
 
 
@@ -166,8 +166,9 @@ def test_the_query_count_does_not_grow_with_the_tickets(
         ticket = make_ticket(member, subject=f"Problem {n}", files=[(f"f{n}.txt", b"data")])
         tickets.add_message(ticket, support_staff, "Answer", from_staff=True)
     client.force_login(member)
-    # Session, user, profile, tickets, their public messages, those messages' files.
-    with django_assert_num_queries(6):
+    # Session, user, profile, tickets (with their rating), their public messages, those
+    # messages' files, the addresses they copy in, the colleagues' tickets they follow.
+    with django_assert_num_queries(8):
         response = client.get(DOWNLOAD)
         archive = open_archive(response)
     assert len(read_json(archive, "tickets.json")["tickets"]) == count

@@ -234,7 +234,12 @@ def test_staff_see_the_anonymised_tickets_in_the_admin(
                 "action": "reply",
                 "reply-kind": "reply",
                 "reply-body": "Closing this.",
-                "reply-status_after": "closed",
+                "controls-status": "closed",
+                "controls-loaded_status": first.status,
+                "controls-assignee": first.assignee_id or "",
+                "controls-loaded_assignee": first.assignee_id or "",
+                "controls-criticality": first.criticality,
+                "controls-loaded_criticality": first.criticality,
             },
         )
     assert response.status_code == 302

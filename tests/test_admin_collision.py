@@ -52,11 +52,22 @@ def reply_data(seen, **overrides):
         "action": "reply",
         "reply-kind": "reply",
         "reply-body": "Please send the log file.",
-        "reply-status_after": "",
         "reply-seen": seen,
     }
     data.update(overrides)
     return data
+
+
+# The screen's controls as Boris leaves them: "waiting" chosen; the rest as loaded (a new,
+# unassigned ticket of normal criticality).
+CONTROLS_WAITING = {
+    "controls-status": "waiting",
+    "controls-assignee": "",
+    "controls-criticality": "3",
+    "controls-loaded_status": "new",
+    "controls-loaded_assignee": "",
+    "controls-loaded_criticality": "3",
+}
 
 
 def test_two_agents_answer_at_once_the_second_reply_is_held_then_sent_on_confirm(
@@ -79,9 +90,7 @@ def test_two_agents_answer_at_once_the_second_reply_is_held_then_sent_on_confirm
     with django_capture_on_commit_callbacks(execute=True):
         held = second_client.post(
             edit_url(ticket),
-            reply_data(
-                seen_b, **{"reply-body": "Boris's answer.", "reply-status_after": "waiting"}
-            ),
+            reply_data(seen_b, **{"reply-body": "Boris's answer.", **CONTROLS_WAITING}),
         )
     assert held.status_code == 409
     assert Message.objects.filter(ticket=ticket, from_staff=True).count() == 1
@@ -90,9 +99,7 @@ def test_two_agents_answer_at_once_the_second_reply_is_held_then_sent_on_confirm
     assert ticket.status == TicketStatus.IN_PROGRESS  # his "then waiting" was not applied
     form = find_one(held, "form.avs-reply-form")
     assert text_of(find_one(form, "textarea[name='reply-body']")) == "Boris's answer."
-    assert find_one(form, "select[name='reply-status_after'] option[selected]")["value"] == (
-        "waiting"
-    )
+    assert find_one(form, "select[name='controls-status'] option[selected]")["value"] == ("waiting")
     assert seen_id(held) == str(first.pk)  # now names Sofia's reply
     notice = find_one(form, ".avs-collision[role='alert']")
     time = date_format(timezone.localtime(first.created_at), "H:i")
@@ -105,14 +112,13 @@ def test_two_agents_answer_at_once_the_second_reply_is_held_then_sent_on_confirm
     assert "avs-message--newer" in marked["class"]
     assert text_of(find_one(marked, ".avs-tag--newer")) == "New while you were writing"
     assert [text_of(b) for b in form.select("button[type=submit]:not([name])")] == ["Send anyway"]
+    assert find_one(form, "button[name='then'][value='next']")  # still one form, same choices
 
     # He confirms: the form as re-rendered goes through.
     with django_capture_on_commit_callbacks(execute=True):
         sent = second_client.post(
             edit_url(ticket),
-            reply_data(
-                seen_id(held), **{"reply-body": "Boris's answer.", "reply-status_after": "waiting"}
-            ),
+            reply_data(seen_id(held), **{"reply-body": "Boris's answer.", **CONTROLS_WAITING}),
         )
     assert sent.status_code == 302
     assert list(

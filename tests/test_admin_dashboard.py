@@ -38,7 +38,7 @@ def test_the_panel_counts_new_tickets_by_client_status_overdue_and_mine(
         (f"{LIST_URL}?status=new&client_status=current", "2 new: Current client"),
         (f"{LIST_URL}?status=new&client_status=claimed", "1 new: Claimed client"),
         (f"{LIST_URL}?status=new&client_status=potential", "0 new: Potential client"),
-        (f"{LIST_URL}?overdue=true", "1 first response overdue"),
+        (f"{LIST_URL}?overdue=true", "1 response overdue"),
         (f"{LIST_URL}?assignee=me", "1 open, assigned to me"),
         (f"{LIST_URL}?assignee=unassigned", "3 open, unassigned"),
     ]
@@ -62,6 +62,8 @@ def test_the_dashboard_query_count_does_not_grow_with_tickets(
             assignee=support_staff if n % 2 else None,
             sla_due_at=now - timedelta(minutes=1) if n % 4 == 0 else None,
         )
+    # The counters were recounted once after the changes (queue_cache.py); compare warm pages.
+    verified_staff_client.get("/admin/")
     with CaptureQueriesContext(connection) as many:
         verified_staff_client.get("/admin/")
     assert len(many) == len(few), "\n".join(q["sql"] for q in many)

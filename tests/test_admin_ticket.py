@@ -77,13 +77,25 @@ def unquoted(text):
     return re.sub("[\u2018\u2019\u201c\u201d'\"]", "", text)
 
 
-def reply_data(**overrides):
+def reply_data(status=None, **overrides):
+    """A post of the ticket screen's one form; ``status``: the status chosen in its controls
+    (the ticket was new, unassigned and of normal criticality when the screen loaded)."""
     data = {
         "action": "reply",
         "reply-kind": "reply",
         "reply-body": "Please send the log file.",
-        "reply-status_after": "",
     }
+    if status is not None:
+        data.update(
+            {
+                "controls-status": status,
+                "controls-assignee": "",
+                "controls-criticality": str(Criticality.NORMAL),
+                "controls-loaded_status": "new",
+                "controls-loaded_assignee": "",
+                "controls-loaded_criticality": str(Criticality.NORMAL),
+            }
+        )
     data.update(overrides)
     return data
 
@@ -133,7 +145,7 @@ def test_the_screen_shows_conversation_notes_distinct_and_the_customer(
         "Client status now": "Claimed client",
     }
     assert ("mailto:ivan@example.com", "ivan@example.com") in links(customer)
-    verify = find_one(customer, "form")
+    verify = find_one(customer, "form[action*='/verify/']")
     assert verify["action"] == reverse(
         "avsoft_support_clients:verify", args=[ticket.author.support_profile.pk]
     )
@@ -184,7 +196,7 @@ def test_an_internal_note_is_not_a_response_and_notifies_nobody(
 def test_reply_with_files_and_then_a_status(verified_staff_client, ticket):
     files = [SimpleUploadedFile("fix.txt", b"apply this"), SimpleUploadedFile("a.log", b"log")]
     response = verified_staff_client.post(
-        edit_url(ticket), reply_data(**{"reply-files": files, "reply-status_after": "waiting"})
+        edit_url(ticket), reply_data("waiting", **{"reply-files": files})
     )
     assert response.status_code == 302
     message = Message.objects.get(ticket=ticket, from_staff=True)
@@ -200,9 +212,7 @@ def test_a_reply_with_a_status_sends_the_customer_one_mail_that_states_it(
     verified_staff_client, ticket, support_page, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        verified_staff_client.post(
-            edit_url(ticket), reply_data(**{"reply-status_after": "resolved"})
-        )
+        verified_staff_client.post(edit_url(ticket), reply_data("resolved"))
     [reply] = mail.outbox
     assert reply.to == [ticket.author.email]
     assert reply.subject.startswith("Support replied to your ticket")
@@ -217,11 +227,12 @@ def test_a_reply_with_a_status_sends_the_customer_one_mail_that_states_it(
         verified_staff_client.post(
             edit_url(ticket),
             reply_data(
+                "in_progress",
                 **{
                     "reply-kind": "note",
                     "reply-body": "Check the build",
-                    "reply-status_after": "in_progress",
-                }
+                    "controls-loaded_status": "resolved",
+                },
             ),
         )
     [status_mail] = mail.outbox
@@ -232,9 +243,7 @@ def test_a_reply_with_a_status_sends_the_customer_one_mail_that_states_it(
 def test_reply_then_status_shows_both_status_changes_in_the_history(verified_staff_client, ticket):
     # One request, two changes: the reply moves the new ticket to in progress, then the
     # chosen status follows. Wagtail's history keeps one entry per (request uuid, action).
-    response = verified_staff_client.post(
-        edit_url(ticket), reply_data(**{"reply-status_after": "waiting"})
-    )
+    response = verified_staff_client.post(edit_url(ticket), reply_data("waiting"))
     assert response.status_code == 302
     html = unquoted(text_of(verified_staff_client.get(history_url(ticket))))
     assert "Status changed from New to In progress" in html
@@ -486,6 +495,9 @@ def test_the_screen_query_count_does_not_grow_with_the_conversation(
             from_staff=bool(n % 2),
             internal=n == 3,
         )
+    # Warmed again as before the short one: the menu's cached counts were refreshed by the
+    # status changes (once per request at most, whatever the length of the conversation).
+    verified_staff_client.get(edit_url(ticket))
     with CaptureQueriesContext(connection) as long:
         response = verified_staff_client.get(edit_url(ticket))
     assert len(select(response, "ol.avs-conversation > li.avs-message")) == 9
@@ -496,7 +508,7 @@ def test_overdue_ticket_says_so(verified_staff_client, make_admin_ticket):
     late = make_admin_ticket(sla_due_at=timezone.now() - timedelta(hours=2))
     response = verified_staff_client.get(edit_url(late))
     badge = find_one(response, ".avs-ticket__tags .avs-sla--overdue")
-    assert text_of(badge) == "First response overdue"  # in words, not by colour alone
+    assert text_of(badge) == "Response overdue"  # in words, not by colour alone
 
 
 def test_without_ticket_permissions_existing_and_missing_tickets_answer_alike(

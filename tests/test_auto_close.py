@@ -125,14 +125,14 @@ def test_a_customer_reply_stops_it(desk, make, run, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         tickets.add_message(ticket, ticket.author, "Here is the log you asked for.")
     ticket.refresh_from_db()
-    assert ticket.status == TicketStatus.IN_PROGRESS
+    assert ticket.status == TicketStatus.REPLIED
     assert ticket.waiting_reminder_at is None
     mail.outbox.clear()
 
     assert run(moscow_18(14)) == []
     assert run(moscow_18(31)) == []
     ticket.refresh_from_db()
-    assert ticket.status == TicketStatus.IN_PROGRESS
+    assert ticket.status == TicketStatus.REPLIED
     assert mail.outbox == []
 
 
@@ -145,7 +145,7 @@ def test_a_reopened_resolved_ticket_is_not_closed(
 
     assert run(moscow_18(31)) == []
     ticket.refresh_from_db()
-    assert ticket.status == TicketStatus.IN_PROGRESS
+    assert ticket.status == TicketStatus.REPLIED
 
 
 def test_zero_days_turn_both_off(desk, make, run):

@@ -203,9 +203,9 @@ def test_a_customer_reply_right_after_the_resolve_reopens_the_ticket(
     history = assert_consistent(ticket, TicketStatus.NEW, [resolved_at, replied_at])
     assert history[-2:] == [
         (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, ""),
-        (TicketStatus.RESOLVED, TicketStatus.IN_PROGRESS, "customer_reply"),
+        (TicketStatus.RESOLVED, TicketStatus.REPLIED, "customer_reply"),
     ]
-    assert ticket.status == TicketStatus.IN_PROGRESS
+    assert ticket.status == TicketStatus.REPLIED
     reply_message = Message.objects.get(body="Still broken.")
     assert reply_message.created_at >= resolved_at
     assert ticket.last_activity_at == replied_at

@@ -95,7 +95,8 @@ from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import Page, Site
 from avsoft_support.models import (
-    CalendarDay, ClientAccount, ClientInvoiceNumber, Product, SupportPage, SupportSettings
+    CalendarDay, ClientAccount, ClientInvoiceNumber, Product, Rating, SupportPage,
+    SupportSettings, Ticket,
 )
 
 def counts():
@@ -130,6 +131,14 @@ print(json.dumps({
         ).get()
     ],
     "calendar_years": [day.year for day in CalendarDay.objects.dates("date", "year")],
+    "shared_with": {
+        name: sorted(
+            Ticket.objects.shared_with(get_user_model().objects.get(username=name))
+            .values_list("author__username", flat=True)
+        )
+        for name in ("maria", "sergey", "member")
+    },
+    "ratings": Rating.objects.count(),
     "privacy": [
         (policy.url_path, policy.live, policy.title)
         for policy in [
@@ -168,9 +177,13 @@ def test_demo_command_twice_duplicates_nothing(demo_var_dir):
     state = json.loads(rerun.stdout)
 
     assert state["second"] == state["first"]
-    # Four accounts; TOTP devices for the superuser and the support account only (the editor
-    # needs none); one support page.
-    assert state["first"][:3] == [4, 2, 1]
+    # Six accounts; TOTP devices for the superuser and the support account only (the editor
+    # and the members need none); one support page.
+    assert state["first"][:3] == [6, 2, 1]
+    # The two members of the demo client company see each other's tickets; the demo's other
+    # member sees none of theirs. Past tickets carry ratings for the satisfaction report.
+    assert state["shared_with"] == {"maria": ["sergey"], "sergey": ["maria"], "member": []}
+    assert state["ratings"] > 50
     # The printed secrets are those of the stored devices, and the invoice number is shown.
     assert state["support_secret"] in demo.stdout
     assert "INV-2026-0042" in demo.stdout

@@ -512,7 +512,10 @@ class TestStaffForms(FormFuzz):
                 "action": st.one_of(st.just("reply"), SHORT),
                 "reply-kind": st.one_of(st.sampled_from(["reply", "note"]), SHORT),
                 "reply-body": text(50000, valid="Please send the log."),
-                "reply-status_after": st.one_of(st.sampled_from(["", *TicketStatus.values]), SHORT),
+                "controls-status": st.one_of(st.sampled_from(["", *TicketStatus.values]), SHORT),
+                "controls-loaded_status": st.one_of(st.sampled_from(TicketStatus.values), SHORT),
+                "controls-assignee": st.one_of(st.just(""), SHORT),
+                "controls-criticality": st.one_of(st.sampled_from(["1", "3", "4"]), SHORT),
                 "reply-canned_reply": st.one_of(st.just(""), st.just("CANNED"), SHORT),
             }
         ),

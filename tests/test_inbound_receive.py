@@ -59,7 +59,7 @@ def test_a_customer_reply_by_mail_joins_the_ticket_without_the_quoted_history(
     # The whole mail stays with staff, quoted part included.
     assert "must not come back" in reply.inbound_mail.original_text
     ticket.refresh_from_db()
-    assert ticket.status == TicketStatus.IN_PROGRESS  # the customer answered: back with support
+    assert ticket.status == TicketStatus.REPLIED  # the customer answered: back with support
     # Support is told, as for a reply on the page; the customer gets no mail about their own.
     assert [m.to for m in mail.outbox] == [["desk@example.com"]]
     assert "Still broken after 5.2.2." in mail.outbox[0].body
@@ -69,7 +69,7 @@ def test_a_reply_reopens_a_resolved_ticket(ticket, member, agent):
     tickets.set_status(ticket, TicketStatus.RESOLVED, agent, notify=False)
     receive(reply_mail(ticket, member.email, "It came back."))
     ticket.refresh_from_db()
-    assert ticket.status == TicketStatus.IN_PROGRESS
+    assert ticket.status == TicketStatus.REPLIED
 
 
 def test_the_sender_address_is_compared_without_case(ticket, member):

@@ -26,6 +26,7 @@ FAMILIES = [
     "ticket_overdue",
     "ticket_waiting_reminder",
     "ticket_auto_closed",
+    "ticket_follower",
     "inbound_refused",
     "inbound_files_refused",
 ]
@@ -109,6 +110,7 @@ def contexts(ticket):
         "ticket_overdue": {**context, "due_at": datetime(2026, 12, 2, 13, 30)},
         "ticket_waiting_reminder": {**context, "resolve_at": datetime(2026, 12, 14, 18, 0)},
         "ticket_auto_closed": {**context, "support_url": "http://testserver/support/new/"},
+        "ticket_follower": {**context, "event": "staff_reply"},
         "inbound_refused": bounce,
         "inbound_files_refused": bounce,
     }
@@ -120,8 +122,11 @@ VARIANTS += [
     ("inbound_refused", {"reason": reason})
     for reason in ("no_ticket", "foreign_sender", "staff_replies_off", "ticket_closed", "empty")
 ]
+VARIANTS += [
+    ("ticket_follower", {"event": event}) for event in ("status", "waiting_reminder", "auto_closed")
+]
 # A closed ticket takes no reply: its mail never invites one.
-NOT_ANSWERABLE = {"ticket_auto_closed"}
+NOT_ANSWERABLE = {"ticket_auto_closed", "ticket_follower"}
 VARIANTS += [
     (name, {"reply_by_email": True})
     for name in FAMILIES

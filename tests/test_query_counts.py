@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from avsoft_support import tickets
@@ -77,6 +78,7 @@ def test_ticket_page_with_1_and_40_messages_with_files(
 
     add_messages(ticket, member, staff, 39)
     assert ticket.messages.count() == 40
+    client.get(path)  # the first look after a staff reply clears the "new reply" marker
 
     with django_assert_num_queries(with_one):
         response = client.get(path)
@@ -157,3 +159,123 @@ def test_no_lazy_loads_in_what_the_pages_show(
     assert [
         [text_of(link) for link in message.select(".avs-attachments a")] for message in messages
     ] == [["a.txt"], ["file0.txt"], ["file1.txt"], ["file2.txt"]]
+
+
+# The staff side: flat in the number of tickets (issue 12) --------------------------------
+
+STAFF_LIST = "/admin/support/tickets/"
+
+
+def staff_queries(client, path):
+    client.get(path)  # the first view after a change recounts the queue (queue_cache.py)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return queries
+
+
+def make_admin_tickets(make_admin_ticket, count, **fields):
+    return [
+        make_admin_ticket(
+            client_status=("current", "claimed", "potential")[n % 3],
+            body=f"Принтер сломался, случай {n}",
+            **fields,
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        STAFF_LIST,
+        f"{STAFF_LIST}?status=open&client_status=current",
+        f"{STAFF_LIST}?status=all",
+        f"{STAFF_LIST}?q=принтера",
+        f"{STAFF_LIST}?p=2",
+        "/admin/",
+    ],
+)
+def test_staff_pages_run_the_same_queries_with_5_and_50_tickets(
+    verified_staff_client, make_admin_ticket, support_staff, path
+):
+    make_admin_tickets(make_admin_ticket, 5, assignee=support_staff)
+    five = staff_queries(verified_staff_client, path)
+    make_admin_tickets(make_admin_ticket, 45, assignee=support_staff)
+    fifty = staff_queries(verified_staff_client, path)
+    assert len(fifty) == len(five), "\n".join(q["sql"] for q in fifty.captured_queries)
+
+
+def test_the_ticket_screen_runs_the_same_queries_with_5_and_50_tickets(
+    verified_staff_client, make_admin_ticket, make_member
+):
+    author = make_member(username="busy", full_name="Busy Customer")
+    first, *_ = make_admin_tickets(make_admin_ticket, 5, author=author)
+    path = f"{STAFF_LIST}edit/{first.pk}/"
+    five = staff_queries(verified_staff_client, path)
+    make_admin_tickets(make_admin_ticket, 45, author=author)
+    make_admin_tickets(make_admin_ticket, 45)
+    fifty = staff_queries(verified_staff_client, path)
+    assert len(fifty) == len(five), "\n".join(q["sql"] for q in fifty.captured_queries)
+
+
+def test_no_count_over_all_tickets_on_staff_pages(verified_staff_client, make_admin_ticket):
+    """The listing counts through a LIMIT subquery, the badge and dashboard from the cache."""
+    make_admin_tickets(make_admin_ticket, 3)
+    for path in (STAFF_LIST, f"{STAFF_LIST}?status=all", "/admin/"):
+        queries = staff_queries(verified_staff_client, path)
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+        assert all("LIMIT" in sql for sql in counts), counts
+
+
+@override_settings(AVSOFT_SUPPORT_LISTING_COUNT_LIMIT=10)
+def test_the_listing_count_is_capped_and_every_page_stays_reachable(
+    verified_staff_client, make_admin_ticket
+):
+    made = make_admin_tickets(make_admin_ticket, 75)
+    response = verified_staff_client.get(STAFF_LIST, {"status": "all"})
+    # 10 past the first page of 50: "60+ tickets", not 75.
+    assert "60+ tickets" in text_of(select(response, "body")[0])
+    last = verified_staff_client.get(STAFF_LIST, {"status": "all", "p": 2})
+    shown = [title["id"] for title in select(last, 'tbody [id^="snippet_"][id$="_title"]')]
+    assert len(shown) == 25  # page 2 counts further: all 75 are reachable
+    assert len(made) == 75
+
+
+def test_the_badge_follows_a_ticket_change_at_once(verified_staff_client, make_admin_ticket):
+    from avsoft_support.models import TicketStatus
+
+    ticket = make_admin_ticket(status=TicketStatus.NEW)
+    response = verified_staff_client.get("/admin/")
+    assert "1 new" in response.content.decode()
+    ticket.status = TicketStatus.IN_PROGRESS
+    ticket.save(update_fields=["status"])
+    response = verified_staff_client.get("/admin/")
+    assert "1 new" not in response.content.decode()
+
+
+def test_filing_a_ticket_with_a_file_runs_few_queries(
+    client, member, support_page, product, django_assert_max_num_queries
+):
+    client.force_login(member)
+    client.get("/support/new/")
+
+    def data():
+        return {
+            "subject": "Export stops",
+            "product": str(product.pk),
+            "product_version": "5.2.1",
+            "os_version": "Windows 11",
+            "criticality": "3",
+            "description": "It stops at 50%.",
+            "steps_to_problem": "Opened a big file.",
+            "steps_to_reproduce": "1. Open 2. Export",
+            "attachments": SimpleUploadedFile("log.txt", b"x" * 100 * 1024, "text/plain"),
+        }
+
+    assert (
+        client.post("/support/new/", data()).status_code == 302
+    )  # the first one saves the profile
+    with django_assert_max_num_queries(34):
+        assert client.post("/support/new/", data()).status_code == 302
+    assert Ticket.objects.filter(author=member).count() == 2

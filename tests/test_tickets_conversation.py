@@ -136,9 +136,9 @@ def test_only_staff_write_internal_notes(member, ticket):
     ("start", "after"),
     [
         (TicketStatus.NEW, TicketStatus.NEW),
-        (TicketStatus.IN_PROGRESS, TicketStatus.IN_PROGRESS),
-        (TicketStatus.WAITING, TicketStatus.IN_PROGRESS),
-        (TicketStatus.RESOLVED, TicketStatus.IN_PROGRESS),
+        (TicketStatus.IN_PROGRESS, TicketStatus.REPLIED),
+        (TicketStatus.WAITING, TicketStatus.REPLIED),
+        (TicketStatus.RESOLVED, TicketStatus.REPLIED),
     ],
 )
 def test_customer_reply_reopens_resolved_and_answers_waiting(member, ticket, start, after):
@@ -171,7 +171,7 @@ def test_reply_through_the_page_with_a_file(client, member, ticket):
     assert response.status_code == 302
     assert response["Location"] == url(ticket) + "#conversation-end"
     ticket.refresh_from_db()
-    assert ticket.status == TicketStatus.IN_PROGRESS
+    assert ticket.status == TicketStatus.REPLIED
     message = ticket.messages.order_by("pk").last()
     assert message.body == "It came back."
     assert message.attachments.get().size == LIMIT

@@ -1,16 +1,22 @@
-"""Bulk actions on the triage list: assign to me, set status, close.
+"""Bulk actions on the triage list: assign to me, assign to a colleague, set status, set
+criticality, close; and which of all the registered ones (Wagtail's delete too) a user is
+offered (``bulk_action_buttons``).
 
 Each ticket is changed through the same functions as on the ticket screen, so every change is
 logged and the customer is told about status changes (tickets.set_status).
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from wagtail.admin.views.bulk_action.registry import bulk_action_registry
+from wagtail.admin.widgets import Button, ButtonWithDropdown, ListingButton
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from .. import tickets, triage
-from ..models import Ticket, TicketStatus
-from .forms import BulkStatusForm
+from ..models import Criticality, Ticket, TicketStatus, user_display_name
+from ..permissions import ticket_policy
+from .forms import BulkAssignForm, BulkCriticalityForm, BulkStatusForm
 
 
 def _set_status(ticket, status, user):
@@ -127,4 +133,135 @@ class CloseBulkAction(TicketBulkAction):
         ) % {"count": num_parent_objects}
 
 
-BULK_ACTIONS = [AssignToMeBulkAction, SetStatusBulkAction, CloseBulkAction]
+class AssignBulkAction(TicketBulkAction):
+    display_name = _("Assign to…")
+    action_type = "assign"
+    aria_label = _("Assign the selected tickets to a colleague")
+    template_name = "avsoft_support/admin/bulk_actions/confirm_assign.html"
+    confirm_title = _("Assign tickets")
+    yes_label = _("Assign")
+    confirm_form_template = "wagtailadmin/bulk_actions/confirmation/form_with_fields.html"
+    action_priority = 15
+    form_class = BulkAssignForm
+
+    def get_execution_context(self):
+        return {
+            **super().get_execution_context(),
+            "assignee": self.cleaned_form.cleaned_data["assignee"],
+        }
+
+    @classmethod
+    def execute_action(cls, objects, user=None, assignee=None, **kwargs):
+        changed = sum(1 for ticket in objects if tickets.assign(ticket, assignee, user))
+        return changed, 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        assignee = self.cleaned_form.cleaned_data["assignee"]
+        if assignee is None:
+            return ngettext(
+                "%(count)d ticket unassigned.", "%(count)d tickets unassigned.", num_parent_objects
+            ) % {"count": num_parent_objects}
+        return ngettext(
+            "%(count)d ticket assigned to %(name)s.",
+            "%(count)d tickets assigned to %(name)s.",
+            num_parent_objects,
+        ) % {"count": num_parent_objects, "name": user_display_name(assignee)}
+
+
+class SetCriticalityBulkAction(TicketBulkAction):
+    display_name = _("Set criticality")
+    action_type = "set_criticality"
+    aria_label = _("Set the criticality of the selected tickets")
+    template_name = "avsoft_support/admin/bulk_actions/confirm_set_criticality.html"
+    confirm_title = _("Set the criticality of tickets")
+    yes_label = _("Set criticality")
+    confirm_form_template = "wagtailadmin/bulk_actions/confirmation/form_with_fields.html"
+    action_priority = 25
+    form_class = BulkCriticalityForm
+
+    def get_execution_context(self):
+        return {
+            **super().get_execution_context(),
+            "criticality": self.cleaned_form.cleaned_data["criticality"],
+        }
+
+    @classmethod
+    def execute_action(cls, objects, user=None, criticality=None, **kwargs):
+        if criticality is None:
+            return 0, 0
+        changed = sum(1 for ticket in objects if tickets.set_criticality(ticket, criticality, user))
+        return changed, 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        label = Criticality(self.cleaned_form.cleaned_data["criticality"]).label
+        return ngettext(
+            "%(count)d ticket set to '%(criticality)s'.",
+            "%(count)d tickets set to '%(criticality)s'.",
+            num_parent_objects,
+        ) % {"count": num_parent_objects, "criticality": label}
+
+
+BULK_ACTIONS = [
+    AssignToMeBulkAction,
+    AssignBulkAction,
+    SetStatusBulkAction,
+    SetCriticalityBulkAction,
+    CloseBulkAction,
+]
+
+# The permission each registered ticket bulk action needs to be offered: ours change
+# tickets; Wagtail's own delete deletes them. An action not named here needs "change".
+OFFERED_WITH = {"delete": "delete"}
+SHOWN_AS_BUTTONS = 4  # the rest under "More", as Wagtail's own footer does
+
+
+def bulk_action_buttons(user):
+    """The triage list's bulk action buttons this user may use (Wagtail's footer offers every
+    registered action to everyone, delete included)."""
+    meta = Ticket._meta
+    policy = ticket_policy()
+    actions = sorted(
+        (
+            action
+            for action in bulk_action_registry.get_bulk_actions_for_model(
+                meta.app_label, meta.model_name
+            )
+            if policy.user_has_permission(user, OFFERED_WITH.get(action.action_type, "change"))
+        ),
+        key=lambda action: action.action_priority,
+    )
+
+    def url(action):
+        return reverse(
+            "wagtail_bulk_action", args=[meta.app_label, meta.model_name, action.action_type]
+        )
+
+    buttons = [
+        ListingButton(
+            action.display_name,
+            url(action),
+            attrs={"aria-label": action.aria_label, "data-bulk-action-button": ""},
+            priority=action.action_priority,
+            classname=" ".join(action.classes | {"bulk-action-btn"}),
+        )
+        for action in actions[:SHOWN_AS_BUTTONS]
+    ]
+    more = actions[SHOWN_AS_BUTTONS:]
+    if more:
+        buttons.append(
+            ButtonWithDropdown(
+                label=_("More"),
+                attrs={"title": _("More bulk actions")},
+                classname="button button-secondary button-small",
+                buttons=[
+                    Button(
+                        label=action.display_name,
+                        url=url(action),
+                        attrs={"aria-label": action.aria_label, "data-bulk-action-button": ""},
+                        priority=action.action_priority,
+                    )
+                    for action in more
+                ],
+            )
+        )
+    return buttons

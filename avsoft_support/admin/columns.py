@@ -3,9 +3,16 @@
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from wagtail.admin.ui.tables import Column, TitleColumn
+from django.utils.translation import pgettext_lazy
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 
-from ..models import ClientStatus, member_display_name, profile_of
+from ..models import (
+    ClientStatus,
+    Criticality,
+    member_display_name,
+    profile_of,
+    user_display_name,
+)
 from ..permissions import can_verify
 from ..triage import is_overdue
 
@@ -31,16 +38,29 @@ class CustomerColumn(Column):
         return context
 
 
+CLIENT_STATUS_SHORT = {
+    ClientStatus.CURRENT: pgettext_lazy("client status", "Current"),
+    ClientStatus.CLAIMED: pgettext_lazy("client status", "Claimed"),
+    ClientStatus.POTENTIAL: pgettext_lazy("client status", "Potential"),
+}
+
+
 class ClientStatusColumn(Column):
-    """The word and a colour: current, claimed or potential client (of a ticket or a member)."""
+    """The word and a colour: current, claimed or potential client (of a ticket or a member).
+    ``short=True``: one word, the whole label as its tooltip (the dense triage list)."""
 
     cell_template_name = "avsoft_support/admin/tables/client_status_cell.html"
+
+    def __init__(self, *args, short=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.short = short
 
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
         status = self.get_value(instance)
         context["status"] = status
         context["label"] = ClientStatus(status).label if status in ClientStatus.values else status
+        context["short"] = CLIENT_STATUS_SHORT.get(status) if self.short else None
         return context
 
 
@@ -54,6 +74,32 @@ class TicketStatusColumn(Column):
         return context
 
 
+class CriticalityColumn(Column):
+    """A coloured badge with a short word (critical, high, normal, low); the whole label as
+    its tooltip."""
+
+    cell_template_name = "avsoft_support/admin/tables/criticality_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["criticality"] = instance.criticality
+        context["label"] = instance.get_criticality_display()
+        context["short"] = Criticality.short_label(instance.criticality)
+        return context
+
+
+class AssigneeColumn(Column):
+    def get_value(self, instance):
+        return user_display_name(instance.assignee) if instance.assignee_id else "—"
+
+
+class LastCustomerActivityColumn(DateColumn):
+    """When the customer last wrote (filing counts as writing), as "2 hours ago"."""
+
+    def get_value(self, instance):
+        return instance.last_customer_reply_at or instance.created_at
+
+
 class ProductColumn(Column):
     def get_value(self, instance):
         name = instance.product.name if instance.product_id else instance.product_other
@@ -62,15 +108,17 @@ class ProductColumn(Column):
 
 
 class SLADueColumn(Column):
-    """When the first reply is due; "Overdue" in words when it passed without one."""
+    """When our next response is due; "Overdue" in words when it passed; "Answered" when
+    nothing of ours is due."""
 
     cell_template_name = "avsoft_support/admin/tables/sla_cell.html"
 
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
         context["due"] = instance.sla_due_at
-        context["met_at"] = instance.first_response_at
+        context["met_at"] = instance.last_staff_reply_at
         context["overdue"] = is_overdue(instance)
+        context["compact"] = True
         return context
 
 

@@ -1,7 +1,8 @@
 """Admin UI pieces: the dashboard panel, the summary item and the menu badge.
 
-All three read ``triage.ticket_counts(request)``: one aggregate query per request, however
-many of them are on the page and however many tickets there are.
+All three read ``queue_counts(request)``: ``triage.ticket_counts`` kept in a short cache that
+any ticket change refreshes (queue_cache.py), so an admin page costs no count over all
+tickets however many there are.
 """
 
 from django.urls import reverse
@@ -18,9 +19,20 @@ from wagtail.models import Site
 from ..models import ClientStatus, SupportSettings, TicketStatus
 from ..models.pages import live_support_pages
 from ..permissions import can_work_on_tickets, ticket_policy
+from ..queue_cache import cached
 from ..triage import TRIAGE_ORDERING, is_overdue, open_q, staff_ticket_queryset, ticket_counts
 
 TICKETS_INDEX = "avsoft_support_tickets:list"
+
+
+def queue_counts(request):
+    """The queue's counters for this user, from the cache when no ticket changed since (read
+    once per request: the badge, the panel and the summary share it)."""
+    counts = getattr(request, "_avsoft_support_queue_counts", None)
+    if counts is None:
+        counts = cached(f"counts:{request.user.pk}", lambda: ticket_counts(request))
+        request._avsoft_support_queue_counts = counts
+    return counts
 
 
 def tickets_url(**params):
@@ -51,7 +63,7 @@ def badge_text(counts):
 def _label_with_badge(label, request):
     if not can_work_on_tickets(request.user):
         return label
-    text = badge_text(ticket_counts(request))
+    text = badge_text(queue_counts(request))
     if not text:
         return label
     return _("%(label)s (%(counts)s)") % {"label": label, "counts": text}
@@ -125,7 +137,7 @@ class SupportQueuePanel(Component):
 
     def get_context_data(self, parent_context):
         request = self.request
-        counts = ticket_counts(request)
+        counts = queue_counts(request)
         new_by_status = [
             {
                 "status": status.value,
@@ -173,7 +185,7 @@ class OpenTicketsSummaryItem(SummaryItem):
     template_name = "avsoft_support/admin/summary_item.html"
 
     def get_context_data(self, parent_context):
-        return {"count": ticket_counts(self.request)["open"], "url": tickets_url()}
+        return {"count": queue_counts(self.request)["open"], "url": tickets_url()}
 
     def is_shown(self):
         return can_work_on_tickets(self.request.user)

@@ -14,8 +14,19 @@ from ..models import (
     Product,
     Ticket,
     TicketStatus,
+    user_display_name,
 )
-from ..triage import overdue_q
+from ..permissions import assignable_users
+from ..triage import needs_action_q, overdue_q
+
+
+def assignee_choices():
+    """Me, nobody, or any colleague tickets can be assigned to (read when the form is made)."""
+    return [
+        ("me", _("Me")),
+        ("unassigned", _("Unassigned")),
+        *((str(user.pk), user_display_name(user)) for user in assignable_users()),
+    ]
 
 
 class TicketFilterSet(WagtailFilterSet):
@@ -24,13 +35,16 @@ class TicketFilterSet(WagtailFilterSet):
     ALL = "all"
 
     # The default is a choice of its own (an empty value), so that the search box, which sends
-    # the whole filter form, can tell it from "open" chosen on purpose.
+    # the whole filter form, can tell it from a status chosen on purpose.
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         method="filter_status",
         choices=[
-            (DEFAULT, _("Open tickets; all statuses when searching")),
-            (OPEN, _("Open (new, in progress, waiting)")),
+            (
+                DEFAULT,
+                _("Needs our action (new, customer replied, in progress); all when searching"),
+            ),
+            (OPEN, _("All open (also waiting for the customer)")),
             *TicketStatus.choices,
             (ALL, _("All")),
         ],
@@ -56,15 +70,14 @@ class TicketFilterSet(WagtailFilterSet):
     assignee = django_filters.ChoiceFilter(
         label=_("Assignee"),
         method="filter_assignee",
-        choices=[("me", _("Me")), ("unassigned", _("Unassigned"))],
+        choices=assignee_choices,
         empty_label=_("Anyone"),
-        widget=forms.RadioSelect,
     )
     created = django_filters.DateFromToRangeFilter(
         label=_("Created"), field_name="created_at", widget=DateRangePickerWidget
     )
     overdue = django_filters.BooleanFilter(
-        label=_("First response overdue"), method="filter_overdue", widget=BooleanRadioSelect
+        label=_("Response overdue"), method="filter_overdue", widget=BooleanRadioSelect
     )
 
     class Meta:
@@ -74,7 +87,7 @@ class TicketFilterSet(WagtailFilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("status") and not self.searching:
-            queryset = queryset.filter(status__in=TicketStatus.open_values())
+            queryset = queryset.filter(needs_action_q())
         return queryset
 
     @property
@@ -93,6 +106,8 @@ class TicketFilterSet(WagtailFilterSet):
             return queryset.filter(assignee_id=self.request.user.pk)
         if value == "unassigned":
             return queryset.filter(assignee__isnull=True)
+        if value.isdigit():  # a colleague, one of the choices
+            return queryset.filter(assignee_id=int(value))
         return queryset
 
     def filter_overdue(self, queryset, name, value):

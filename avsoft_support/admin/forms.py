@@ -12,12 +12,27 @@ from ..models import (
     ClientAccount,
     ClientInvoiceNumber,
     Criticality,
+    Product,
     TicketStatus,
     is_invoice_number,
     normalize_invoice_number,
     user_display_name,
 )
+from ..permissions import assignable_users
 from ..validators import email_lines, validate_email_lines
+
+
+def canned_choices(replies, empty_label):
+    """Choices of a canned reply select: those without a category first, then one group per
+    category (``replies`` in the model's order: category, title)."""
+    choices = [("", empty_label)]
+    groups = {}
+    for reply in replies:
+        if reply.category:
+            groups.setdefault(reply.category, []).append((reply.pk, reply.title))
+        else:
+            choices.append((reply.pk, reply.title))
+    return choices + list(groups.items())
 
 
 class StaffReplyForm(AttachmentsMixin, forms.Form):
@@ -48,21 +63,21 @@ class StaffReplyForm(AttachmentsMixin, forms.Form):
         help_text=_("Insert adds its text to the message, where you can edit it before sending."),
     )
     files = MultipleFileField(label=_("Attach files"), required=False)
-    status_after = forms.ChoiceField(
-        label=_("Then set the status to"),
-        choices=[("", _("Leave as it is"))] + list(TicketStatus.choices),
-        required=False,
-    )
     # The newest public message the agent saw when the screen loaded: a reply posted over a
     # newer one is held back (TicketView.post_reply). Missing: nothing to compare, sent.
     seen = forms.IntegerField(
         required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput
     )
 
-    def __init__(self, *args, support_settings, **kwargs):
+    def __init__(self, *args, support_settings, canned_replies=None, **kwargs):
         super().__init__(*args, **kwargs)
         # The same limits and messages as the customer's forms: the site's Support settings.
         self._setup_attachments(support_settings)
+        if canned_replies is not None:
+            # Grouped by category in the list (read once, with the screen's other data).
+            self.fields["canned_reply"].choices = canned_choices(
+                canned_replies, self.fields["canned_reply"].empty_label
+            )
 
     def clean_files(self):
         return self.clean_attached_files()
@@ -73,6 +88,8 @@ class StaffReplyForm(AttachmentsMixin, forms.Form):
 
 
 class TicketControlsForm(forms.Form):
+    """Status, assignee and criticality: posted with the reply (one form on the screen)."""
+
     status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
     assignee = forms.ModelChoiceField(
         label=_("Assignee"), queryset=None, required=False, empty_label=_("Unassigned")
@@ -80,11 +97,51 @@ class TicketControlsForm(forms.Form):
     criticality = forms.TypedChoiceField(
         label=_("Criticality"), choices=Criticality.choices, coerce=int
     )
+    # What the screen showed when it loaded: only what the agent changed is applied, so a
+    # reply's own status change (new to in progress) or a colleague's change meanwhile stays.
+    loaded_status = forms.CharField(required=False, widget=forms.HiddenInput)
+    loaded_assignee = forms.CharField(required=False, widget=forms.HiddenInput)
+    loaded_criticality = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, assignees, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignees
         self.fields["assignee"].label_from_instance = user_display_name
+
+
+class TicketDetailsForm(forms.Form):
+    """What staff may correct in what the customer filed (tickets.correct_details)."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=Product.objects.all(),
+        required=False,
+        empty_label=_("Another product (name it below)"),
+    )
+    product_other = forms.CharField(label=_("Other product"), max_length=200, required=False)
+    product_version = forms.CharField(label=_("Product version"), max_length=100)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if (
+            not cleaned_data.get("product")
+            and not (cleaned_data.get("product_other") or "").strip()
+        ):
+            self.add_error("product_other", _("Choose a product or name another one."))
+        return cleaned_data
+
+
+class NewClientAccountForm(forms.Form):
+    """A client account for the customer's company, made from the ticket screen."""
+
+    company = forms.CharField(label=_("Company"), max_length=255)
+    invoice_number = forms.CharField(
+        label=_("Invoice/order number"),
+        max_length=64,
+        required=False,
+        help_text=_("Added to the account when no other account has it."),
+    )
 
 
 class VerifyMemberForm(forms.Form):
@@ -98,6 +155,23 @@ class VerifyMemberForm(forms.Form):
 
 class BulkStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=TicketStatus.choices)
+
+
+class BulkAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=None, required=False, empty_label=_("Unassigned")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_users()
+        self.fields["assignee"].label_from_instance = user_display_name
+
+
+class BulkCriticalityForm(forms.Form):
+    criticality = forms.TypedChoiceField(
+        label=_("Criticality"), choices=Criticality.choices, coerce=int
+    )
 
 
 def decode_csv(raw):
@@ -152,7 +226,18 @@ class ClientImportForm(forms.Form):
 
 
 class ClientAccountForm(WagtailAdminModelForm):
-    """Invoice numbers are unique as people mean them (case, spaces and dashes do not count)."""
+    """Invoice numbers are unique as people mean them (case, spaces and dashes do not count).
+    The administrator is one of the account's own members."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("administrator")
+        if field is not None:
+            field.queryset = field.queryset.filter(
+                client_account_id=self.instance.pk if self.instance.pk else -1
+            ).select_related("user")
+            if not self.instance.pk:
+                field.help_text = _("Save the account first: its members are chosen from then.")
 
     def clean_contact_emails(self):
         value = self.cleaned_data.get("contact_emails", "")

@@ -11,16 +11,21 @@ from wagtail.log_actions import LogFormatter
 
 from ..audit import (
     CLIENT_IMPORT,
+    CLIENT_SHARING,
     CLIENT_UNVERIFY,
     CLIENT_VERIFY,
     OTP_RESET,
     TICKET_ANONYMISE,
     TICKET_ASSIGN,
+    TICKET_CC,
+    TICKET_CORRECT,
     TICKET_CREATE,
     TICKET_CRITICALITY,
     TICKET_ESCALATE,
     TICKET_FILES_PURGE,
+    TICKET_FOLLOW,
     TICKET_NOTE,
+    TICKET_RATE,
     TICKET_REMIND,
     TICKET_REPLY,
     TICKET_STATUS,
@@ -151,6 +156,31 @@ class TicketCriticalityFormatter(LogFormatter):
         }
 
 
+class TicketCorrectFormatter(LogFormatter):
+    """data: {"changes": {"subject": ["old", "new"], "product": [...], "product_other": [...],
+    "product_version": [...]}}."""
+
+    label = _("Correct ticket details")
+
+    def format_message(self, log_entry):
+        names = {
+            "subject": _("subject"),
+            "product": _("product"),
+            "product_other": _("other product"),
+            "product_version": _("product version"),
+        }
+        changes = (log_entry.data or {}).get("changes") or {}
+        parts = [
+            _("%(field)s “%(old)s” to “%(new)s”")
+            % {"field": names.get(name, name), "old": values[0] or "—", "new": values[1] or "—"}
+            for name, values in changes.items()
+            if isinstance(values, list) and len(values) == 2
+        ]
+        if not parts:
+            return _("Ticket details corrected")
+        return _("Corrected: %(changes)s") % {"changes": "; ".join(parts)}
+
+
 class ClientVerifyFormatter(LogFormatter):
     """data: {"member": "Ivan Petrov", "email", "user_id", "account": "ACME", "account_id",
     "automatic": true when the number matched an account, without a person checking}."""
@@ -254,13 +284,63 @@ class TicketRemindFormatter(LogFormatter):
     message = _("The customer was reminded that the ticket is waiting for their answer")
 
 
+class TicketFollowFormatter(LogFormatter):
+    """data: {"follow": bool} (following.py)."""
+
+    label = _("Follow ticket")
+
+    def format_message(self, log_entry):
+        if (log_entry.data or {}).get("follow"):
+            return _("A colleague of the customer follows the ticket")
+        return _("A colleague of the customer stopped following the ticket")
+
+
+class TicketCCFormatter(LogFormatter):
+    """data: {"added": address} or {"removed": address} (following.py)."""
+
+    label = _("Copy an address in")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        if "added" in data:
+            return _("The customer copied %(email)s in") % {"email": data["added"]}
+        return _("The customer stopped copying %(email)s in") % {"email": data.get("removed", "")}
+
+
+class TicketRateFormatter(LogFormatter):
+    """data: {"score": "good" | "bad", "source": "email" | "page"} (ratings.py)."""
+
+    label = _("Rate ticket")
+
+    def format_message(self, log_entry):
+        if (log_entry.data or {}).get("score") == "good":
+            return _("The customer rated the resolution good")
+        return _("The customer rated the resolution bad")
+
+
+class ClientSharingFormatter(LogFormatter):
+    """data: {"share_tickets": bool, "by_member": true} (clients/sharing.py)."""
+
+    label = _("Switch company ticket sharing")
+
+    def format_message(self, log_entry):
+        if (log_entry.data or {}).get("share_tickets"):
+            return _("The account's administrator let its members see each other's tickets")
+        return _("The account's administrator stopped sharing its members' tickets")
+
+
 FORMATTERS = {
+    TICKET_FOLLOW: TicketFollowFormatter,
+    TICKET_CC: TicketCCFormatter,
+    TICKET_RATE: TicketRateFormatter,
+    CLIENT_SHARING: ClientSharingFormatter,
     TICKET_CREATE: TicketCreateFormatter,
     TICKET_REPLY: TicketReplyFormatter,
     TICKET_NOTE: TicketNoteFormatter,
     TICKET_STATUS: TicketStatusFormatter,
     TICKET_ASSIGN: TicketAssignFormatter,
     TICKET_CRITICALITY: TicketCriticalityFormatter,
+    TICKET_CORRECT: TicketCorrectFormatter,
     CLIENT_VERIFY: ClientVerifyFormatter,
     CLIENT_UNVERIFY: ClientUnverifyFormatter,
     CLIENT_IMPORT: ClientImportFormatter,

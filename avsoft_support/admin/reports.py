@@ -240,10 +240,66 @@ class VolumeReportView(SupportReportView):
         )
 
 
+class SatisfactionFilterSet(SiteFilterSet):
+    rated_at = django_filters.DateFromToRangeFilter(
+        label=_("Rated"), field_name="rating__created_at", widget=DateRangePickerWidget
+    )
+    group_by = django_filters.ChoiceFilter(
+        label=_("Group by"),
+        choices=reports.SATISFACTION_GROUP_BY_CHOICES,
+        empty_label=None,
+        method=lambda queryset, name, value: queryset,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+
+class SatisfactionReportView(SupportReportView):
+    """Customers' ratings of resolved tickets (docs/company-sharing-and-ratings.md)."""
+
+    page_title = _("Support satisfaction")
+    header_icon = "pick"
+    index_url_name = "avsoft_support_reports:satisfaction"
+    index_results_url_name = "avsoft_support_reports:satisfaction_results"
+    filterset_class = SatisfactionFilterSet
+    export_name = "support-satisfaction"
+    fields = [
+        ("group", _("Group")),
+        ("rated", _("Ratings")),
+        ("good", pgettext_lazy("ratings", "Good")),
+        ("bad", pgettext_lazy("ratings", "Bad")),
+        ("satisfaction", _("Satisfaction, percent good")),
+    ]
+
+    @cached_property
+    def no_results_message(self):
+        return _("No ratings match these filters.")
+
+    @cached_property
+    def group_by(self):
+        if self.filters and self.filters.is_valid():
+            return self.filters.form.cleaned_data.get("group_by") or "agent"
+        return "agent"
+
+    def get_rows(self, tickets):
+        return reports.satisfaction(tickets, group_by=self.group_by)
+
+    def get_chart(self, rows):
+        return bar_chart(
+            _("Satisfaction, percent good"),
+            [(row["group"], row["satisfaction"]) for row in rows],
+            unit="%",
+        )
+
+
 REPORTS = [
     ("response-times/", "response_times", ResponseTimesReportView),
     ("backlog/", "backlog", BacklogReportView),
     ("volume/", "volume", VolumeReportView),
+    ("satisfaction/", "satisfaction", SatisfactionReportView),
 ]
 
 
@@ -268,6 +324,7 @@ def report_menu_items():
         (_("Support response times"), "response_times", "support-response-times", "time"),
         (_("Support backlog by age"), "backlog", "support-backlog", "history"),
         (_("Support ticket volume"), "volume", "support-volume", "comment"),
+        (_("Support satisfaction"), "satisfaction", "support-satisfaction", "pick"),
     ]
     return [
         lambda label=label, url=url, name=name, icon=icon, order=order: SupportReportMenuItem(

@@ -1,9 +1,11 @@
-"""The admin listings' search: ``icontains`` through the ORM, on any database, no index to build."""
+"""The admin listings' search: tickets through their full-text index (search_index.py); the
+small listings (clients, members) by ``icontains`` through the ORM, no index to build."""
 
 from django.db import connections
 from django.db.models import Q
 
 from ..auth import user_field_names
+from ..search_index import search_tickets
 
 
 def user_search_fields(prefix):
@@ -38,3 +40,14 @@ class CaseVariantSearchMixin:
             return queryset
         vendor = connections[queryset.db].vendor
         return queryset.filter(search_q(self.search_fields or [], self.search_query, vendor))
+
+
+class TicketIndexSearchMixin:
+    """The ticket listing's search through the full-text index (search_index.py): numbers,
+    e-mails, names, companies, the invoice number and the words of the conversation, any
+    case, Russian word forms; the listing's order and filters stay."""
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return search_tickets(queryset, self.search_query)

@@ -97,9 +97,10 @@ def _rerank_open_tickets(profile):
         if due != ticket.sla_due_at:
             # A new target: warn and report it overdue again (escalation.py).
             ticket.escalation_warned_at = ticket.escalation_overdue_at = None
-        ticket.sla_due_at = due
+        ticket.sla_due_at = ticket.first_response_due_at = due
     Ticket.objects.bulk_update(
-        changing, ["sla_due_at", "escalation_warned_at", "escalation_overdue_at"]
+        changing,
+        ["sla_due_at", "first_response_due_at", "escalation_warned_at", "escalation_overdue_at"],
     )
 
 
@@ -190,6 +191,19 @@ def unverify(profile, by):
         "status": profile.client_status,
     }
     _log_on_account_and_tickets(profile, account, CLIENT_UNVERIFY, by, data)
+
+
+@transaction.atomic
+def verify_with_new_account(profile, company, by, *, invoice_number=""):
+    """A new client account for the member's company (with the number they gave, when it is
+    free), and the member verified as its client: the staff ticket screen's one step for a
+    company the desk did not know yet. Returns the account."""
+    account = ClientAccount.objects.create(company=company.strip())
+    normalized = normalize_invoice_number(invoice_number)
+    if normalized and not ClientInvoiceNumber.objects.filter(normalized=normalized).exists():
+        ClientInvoiceNumber.objects.create(account=account, number=invoice_number.strip())
+    verify(profile, account, by)
+    return account
 
 
 def match_claimed_members(normalized_numbers, by=None):

@@ -15,10 +15,13 @@ from .clients import (
     profile_of,
     user_display_name,
 )
+from .followers import TicketFollower
+from .help import HelpArticleMixin, HelpArticleStat, help_article_page_types
 from .inbound import InboundMail, InboundOutcome
 from .outbox import PendingMail
 from .pages import SupportPageBase
 from .products import Product
+from .ratings import Rating, RatingScore, RatingSource
 from .settings import SupportSettings
 from .tickets import Attachment, Criticality, Message, Ticket, TicketStatus
 
@@ -26,6 +29,8 @@ __all__ = [
     "Attachment",
     "CalendarDay",
     "CannedReply",
+    "HelpArticleMixin",
+    "HelpArticleStat",
     "InboundMail",
     "InboundOutcome",
     "ClientAccount",
@@ -36,12 +41,17 @@ __all__ = [
     "Message",
     "PendingMail",
     "Product",
+    "Rating",
+    "RatingScore",
+    "RatingSource",
     "SupportPage",
     "SupportPageBase",
     "SupportPageMixin",
     "SupportSettings",
     "Ticket",
+    "TicketFollower",
     "TicketStatus",
+    "help_article_page_types",
     "is_invoice_number",
     "member_display_name",
     "normalize_invoice_number",

@@ -47,6 +47,27 @@ class ClientAccount(ClusterableModel):
         help_text=_("Only active accounts make their members current clients."),
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Company sharing (docs/company-sharing-and-ratings.md): off by default; staff, or the
+    # member named below, turn it on. Who is a member: MemberProfile.client_account.
+    share_tickets = models.BooleanField(
+        _("members see the company's tickets"),
+        default=False,
+        help_text=_(
+            "Every member of this account sees and may follow the tickets of the other members."
+        ),
+    )
+    administrator = models.ForeignKey(
+        "MemberProfile",
+        verbose_name=_("administrator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "A member of this account who may turn ticket sharing on and off in their "
+            "personal section."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -60,6 +81,21 @@ class ClientAccount(ClusterableModel):
     @property
     def contact_email_list(self):
         return email_lines(self.contact_emails)
+
+    @property
+    def shares_tickets(self):
+        """Whether its members see each other's tickets: sharing on, account active (a
+        deactivated account makes nobody a current client, nor a colleague)."""
+        return self.share_tickets and self.active
+
+    def is_administered_by(self, user):
+        """The member named administrator, while still a member of this account."""
+        profile = self.administrator
+        return (
+            profile is not None
+            and profile.user_id == getattr(user, "pk", None)
+            and profile.client_account_id == self.pk
+        )
 
 
 class ClientInvoiceNumber(Orderable):

@@ -54,6 +54,22 @@ class SupportSettings(BaseSiteSetting):
         default=2,
         help_text=_("Counted like the days for claimed clients."),
     )
+    # Next-response targets: counted the same way from the customer's answer (sla.py).
+    sla_next_current_hours = models.PositiveSmallIntegerField(
+        _("next response for current clients, working hours"),
+        default=4,
+        help_text=_("Counted from the customer's answer, like the first response."),
+    )
+    sla_next_claimed_working_days = models.PositiveSmallIntegerField(
+        _("next response for claimed clients, working days"),
+        default=1,
+        help_text=_("Counted from the customer's answer, like the first response."),
+    )
+    sla_next_potential_working_days = models.PositiveSmallIntegerField(
+        _("next response for potential clients, working days"),
+        default=2,
+        help_text=_("Counted from the customer's answer, like the first response."),
+    )
     escalation_lead_minutes = models.PositiveIntegerField(
         _("warn before the first response is due, minutes"),
         default=60,
@@ -174,6 +190,9 @@ class SupportSettings(BaseSiteSetting):
                 FieldPanel("sla_current_hours"),
                 FieldPanel("sla_claimed_working_days"),
                 FieldPanel("sla_potential_working_days"),
+                FieldPanel("sla_next_current_hours"),
+                FieldPanel("sla_next_claimed_working_days"),
+                FieldPanel("sla_next_potential_working_days"),
                 FieldPanel("working_day_start"),
                 FieldPanel("working_day_end"),
                 FieldPanel("time_zone"),

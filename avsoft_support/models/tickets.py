@@ -8,9 +8,10 @@ from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..conf import app_settings
-from .clients import ClientStatus
+from .clients import ClientStatus, MemberProfile
 from .products import Product
 
 # A site's own base page (WAGTAIL_PAGE_MODEL) is what a ticket's page points at.
@@ -19,6 +20,9 @@ swapper.set_app_prefix("wagtailcore", "wagtail")
 
 class TicketStatus(models.TextChoices):
     NEW = "new", _("New")
+    # The customer answered: the ticket waits for us again (triage.py puts it in the queue
+    # with a next-response target); a staff reply moves it to in progress.
+    REPLIED = "replied", _("Customer replied")
     IN_PROGRESS = "in_progress", _("In progress")
     WAITING = "waiting", _("Waiting for customer")
     RESOLVED = "resolved", _("Resolved")
@@ -26,7 +30,12 @@ class TicketStatus(models.TextChoices):
 
     @classmethod
     def open_values(cls):
-        return [cls.NEW, cls.IN_PROGRESS, cls.WAITING]
+        return [cls.NEW, cls.REPLIED, cls.IN_PROGRESS, cls.WAITING]
+
+    @classmethod
+    def our_turn_values(cls):
+        """Open and waiting for us, not for the customer: the "needs our action" queue."""
+        return [cls.NEW, cls.REPLIED, cls.IN_PROGRESS]
 
     @classmethod
     def closed_values(cls):
@@ -41,6 +50,16 @@ class Criticality(models.IntegerChoices):
     NORMAL = 3, _("Normal")
     LOW = 4, _("Low: a question or a wish")
 
+    @classmethod
+    def short_label(cls, value):
+        """One word for a narrow list column (the whole label goes in its tooltip)."""
+        return {
+            cls.CRITICAL: pgettext_lazy("criticality", "Critical"),
+            cls.HIGH: pgettext_lazy("criticality", "High"),
+            cls.NORMAL: pgettext_lazy("criticality", "Normal"),
+            cls.LOW: pgettext_lazy("criticality", "Low"),
+        }.get(value, value)
+
 
 def format_ticket_number(pk, created_at):
     """The public number: the year the ticket was filed and its primary key, e.g. 2026-00042.
@@ -54,12 +73,90 @@ def format_ticket_number(pk, created_at):
     return f"{created_at.year}-{pk:05d}"
 
 
+def shared_ticket_rule(member_account, ticket_path=""):
+    """The company-sharing rule, as a filter on tickets (or, with ``ticket_path``, on rows that
+    point at a ticket): its author is a member of the account ``member_account`` (an
+    expression: the account id of the member asking), and that account is active and shares
+    its tickets. A member with no account gives NULL, which matches nothing."""
+    account = f"{ticket_path}author__support_profile__client_account"
+    return models.Q(
+        **{
+            f"{account}__share_tickets": True,
+            f"{account}__active": True,
+            f"{account}_id": member_account,
+        }
+    )
+
+
+def number_words(number, pk):
+    """2026-00042 as the search index holds it: "2026 00042 42 202600042" (found as typed
+    with or without the dash, and by the bare primary key)."""
+    return " ".join([*number.split("-"), str(pk), number.replace("-", "")])
+
+
+def no_due_time():
+    """``sla_due_at IS NULL`` as an expression: the queue orders by it, then by ``sla_due_at``
+    (tickets with nothing due last). Written out rather than ``nulls_last=True`` because SQLite
+    cannot read NULLS LAST off an index; this way one index (avs_ticket_triage) serves the
+    queue's whole order on both databases."""
+    return models.ExpressionWrapper(
+        models.Q(sla_due_at__isnull=True), output_field=models.BooleanField()
+    )
+
+
+# The staff queue's order (triage.QUEUE_ORDERING) as index expressions.
+QUEUE_INDEX_EXPRESSIONS = (
+    models.F("priority"),
+    no_due_time(),
+    models.F("sla_due_at"),
+    models.F("created_at"),
+    models.F("id"),
+)
+
+
 class TicketQuerySet(models.QuerySet):
+    # The member's side of ticket access lives here, and only here: what a customer page,
+    # a download or a follow may reach (docs/company-sharing-and-ratings.md).
+
     def for_member(self, user):
-        """The tickets a member filed: the only ones a customer page may ever show them."""
+        """The tickets a member filed themselves (their "My tickets", their own data)."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(author_id=user.pk)
+
+    def shared_with(self, user):
+        """Other members' tickets the member sees through their company: the author and the
+        member are both members of one active ClientAccount that shares its tickets.
+
+        Membership is read at each request (MemberProfile.client_account): a member removed
+        from the account loses access at once, and so do the tickets of an author who left.
+        """
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(author_id__in=self._colleague_ids(user)).exclude(author_id=user.pk)
+
+    @staticmethod
+    def _colleague_ids(user):
+        """The shared_ticket_rule as a list of authors: the members of the member's account,
+        while it is active and shares its tickets. As ``author_id IN (...)`` the database
+        reads tickets through the author index instead of scanning them all (issue 12)."""
+        account = MemberProfile.objects.filter(user_id=user.pk).values("client_account_id")[:1]
+        return MemberProfile.objects.filter(
+            client_account_id=models.Subquery(account),
+            client_account__active=True,
+            client_account__share_tickets=True,
+        ).values("user_id")
+
+    def visible_to_member(self, user):
+        """Every ticket a customer page may show the member: their own and those shared with
+        them. Anything else answers 404."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        # One list of authors (the member, then their colleagues) rather than "author = me OR
+        # author IN colleagues": PostgreSQL reads such an OR by scanning every ticket.
+        me = MemberProfile.user.field.related_model._default_manager.filter(pk=user.pk)
+        me = me.values("pk")
+        return self.filter(author_id__in=me.union(self._colleague_ids(user)))
 
     def open(self):
         return self.filter(status__in=TicketStatus.open_values())
@@ -70,6 +167,22 @@ class TicketQuerySet(models.QuerySet):
     def member_list(self):
         """What a member's ticket list shows, newest activity first: one query."""
         return self.select_related("product").order_by("-last_activity_at", "-pk")
+
+    def member_tab_counts(self, user, company=False):
+        """Counts for the member's list in one query: {"all", "open", "closed"} of the tab
+        shown (their own tickets, or with ``company`` their colleagues'), and the size of
+        each tab, {"mine", "company"}. Called on ``visible_to_member(user)``."""
+        own = models.Q(author_id=user.pk)
+        tab = ~own if company else own
+        return self.aggregate(
+            all=models.Count("pk", filter=tab),
+            open=models.Count("pk", filter=tab & models.Q(status__in=TicketStatus.open_values())),
+            closed=models.Count(
+                "pk", filter=tab & models.Q(status__in=TicketStatus.closed_values())
+            ),
+            mine=models.Count("pk", filter=own),
+            company=models.Count("pk", filter=~own),
+        )
 
     def member_counts(self):
         """{"all", "open", "closed"} counts of these tickets in one query."""
@@ -144,7 +257,17 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first staff response"), null=True, blank=True)
     last_staff_reply_at = models.DateTimeField(_("last staff reply"), null=True, blank=True)
     customer_last_seen_at = models.DateTimeField(_("customer last looked"), null=True, blank=True)
-    sla_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    # Our next response is due: the first-response target on filing, a next-response target
+    # when the customer answers, none once staff have replied (tickets.py).
+    sla_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    # The first-response target as set on filing (or re-ranking), kept after the reply for
+    # the SLA reports; sla_due_at moves on.
+    first_response_due_at = models.DateTimeField(
+        _("first response due"), null=True, blank=True, editable=False
+    )
+    last_customer_reply_at = models.DateTimeField(
+        _("last customer activity"), null=True, blank=True, editable=False
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # What escalation.py already sent, so that each mail goes once: the warning that the
     # first response is soon due, the notice that it is overdue (both cleared when the due
@@ -160,20 +283,41 @@ class Ticket(models.Model):
         _("reminder to the customer sent"), null=True, blank=True, editable=False
     )
 
+    # The words staff search a ticket by (search_index.py keeps it and its full-text index).
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+
     objects = TicketQuerySet.as_manager()
+
+    # Not in Wagtail's reference index: it would hold a row per ticket for its product and
+    # page and rewrite them on every save (four queries per status change or reply), only to
+    # count tickets on a product's "usage" screen (issue 12).
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["priority", "criticality", "created_at"]
         indexes = [
-            # The staff triage order.
+            # The staff queue's order (triage.QUEUE_ORDERING): the first page of "needs our
+            # action", of "open" and of everything is read off an index, not sorted.
             models.Index(
-                fields=["priority", "criticality", "created_at"], name="avs_ticket_triage"
+                *QUEUE_INDEX_EXPRESSIONS,
+                name="avs_ticket_triage",
+                condition=models.Q(status__in=TicketStatus.our_turn_values()),
             ),
+            models.Index(
+                *QUEUE_INDEX_EXPRESSIONS,
+                name="avs_ticket_queue_open",
+                condition=models.Q(status__in=TicketStatus.open_values()),
+            ),
+            # All statuses, and one status chosen in the filter: read in the queue's order and
+            # filtered as read. (No index led by status: SQLite would pick it for the queues'
+            # status lists and then sort every open ticket.)
+            models.Index(*QUEUE_INDEX_EXPRESSIONS, name="avs_ticket_queue_all"),
+            # "Mine" and the dashboard's own tickets.
+            models.Index(fields=["assignee", "status"], name="avs_ticket_assignee_status"),
             # A member's own list, newest activity first.
             models.Index(fields=["author", "-last_activity_at"], name="avs_ticket_author_activity"),
-            models.Index(fields=["status"], name="avs_ticket_status"),
         ]
 
     def __str__(self):
@@ -184,7 +328,11 @@ class Ticket(models.Model):
         super().save(*args, **kwargs)
         if adding and not self.number:
             self.number = format_ticket_number(self.pk, self.created_at)
-            type(self)._default_manager.filter(pk=self.pk).update(number=self.number)
+            # The number's forms lead the search text (search_index.py), in the same UPDATE.
+            self.search_text = f"{number_words(self.number, self.pk)} {self.search_text}".strip()
+            type(self)._default_manager.filter(pk=self.pk).update(
+                number=self.number, search_text=self.search_text
+            )
 
     @property
     def product_name(self):

@@ -1,15 +1,16 @@
 """Attachment downloads: the only way a file leaves the private storage.
 
 ``attachment_download`` is the customer's door (route ``avsoft_support:attachment_download``):
-the member who filed the ticket gets the files of its public messages; anyone else, anonymous
-included, gets 404. Staff views call ``attachment_response`` behind their own checks (and the
+whoever may see the ticket (``Ticket.objects.visible_to_member``: its author, and colleagues
+while their company shares its tickets) gets the files of its public messages; anyone else,
+anonymous included, gets 404. Staff views call ``attachment_response`` behind their own checks (and the
 admin's OTP gate), rather than this customer URL.
 """
 
 from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
 
-from ..models import Attachment
+from ..models import Attachment, Ticket
 
 # A downloaded file never runs as a page of ours, whatever its content.
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
@@ -35,13 +36,13 @@ def attachment_response(attachment):
 
 
 def attachment_download(request, pk, name=None):
-    """``name`` only makes the URL readable; the file is found by its id and its owner."""
+    """``name`` only makes the URL readable; the file is found by its id and its ticket."""
     if not request.user.is_authenticated:
         raise Http404
     attachment = (
         Attachment.objects.filter(
             pk=pk,
-            message__ticket__author_id=request.user.pk,
+            message__ticket__in=Ticket.objects.visible_to_member(request.user).values("pk"),
             message__is_internal=False,
         )
         .only("pk", "file", "original_name")

@@ -101,7 +101,21 @@ if DJANGO_VERSION >= (6, 0):
         "frame-ancestors": [CSP.SELF],
     }
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}}
+# SQLite for the demo (the production profile uses PostgreSQL). Autosave and preview write at
+# the same moment: writers wait up to 20 s for each other instead of failing with "database is
+# locked", each transaction takes the write lock when it begins (no deadlock on upgrading a
+# read lock), and WAL lets readers read while one writes.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "db.sqlite3",
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        },
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

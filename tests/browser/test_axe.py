@@ -179,8 +179,12 @@ def test_visitor_pages(browser, live_server, locale, support_page, support_setti
 
 
 @pytest.fixture
-def member_with_tickets(make_member, make_ticket, support_staff):
-    """A member with an open ticket (a conversation, files both ways) and a closed one."""
+def member_with_tickets(make_member, make_ticket, support_staff, site):
+    """A member with an open ticket (a conversation, files both ways) and a closed one; a help
+    article the new-ticket form suggests."""
+    from tests.testapp.models import HelpPage
+
+    site.root_page.add_child(instance=HelpPage(title="Экспорт в PDF", body="<p>PDF</p>"))
     member = make_member(username="member", full_name="Ivan Petrov")
     ticket = make_ticket(
         member,
@@ -212,7 +216,12 @@ def ticket_pages(audit, page, url, ticket, closed, every=True):
     audit.check(page, "ticket page (conversation, attachments)")
     page.goto(url + "/support/new/")
     audit.check(page, "new-ticket form")
-    submit(page, "main form.avs-ticket-form")
+    # Help articles suggested as the subject is typed (help-suggestions.js, a live region).
+    page.locator("main input[name=subject]").fill("экспорт PDF")
+    expect(page.locator(".avs-help-suggestions__item").first).to_be_visible()
+    audit.check(page, "new-ticket form, help articles suggested")
+    # "Send ticket": the form's first button is "See related articles".
+    submit(page, "main form.avs-ticket-form .avs-actions")
     expect(page.locator(".avs-error-summary")).to_be_visible()
     audit.check(page, "new-ticket form, with errors")
     if every:

@@ -104,13 +104,13 @@ def test_staff_triage_reply_status_then_the_customer_sees_it(
     field(page, "Canned reply").select_option(label="Ask for the log")
     page.get_by_role("button", name="Insert").click()
     expect(body).to_have_value("Hello Clara,\n\nPlease attach support.log.")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_text("Reply sent to the customer.")).to_be_visible()
     expect(page.locator(".avs-message--staff")).to_contain_text("Please attach support.log.")
 
-    # The status, from the handling controls.
+    # The status, from the controls of the same form, without a message.
     field(page, "Status").select_option(label="Waiting for customer")
-    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("button", name="Save changes without sending").click()
     expect(page.get_by_text("Ticket updated.")).to_be_visible()
     expect(page.locator(".avs-ticket__tags")).to_contain_text("Waiting for customer")
     current_ticket.refresh_from_db()
@@ -156,4 +156,4 @@ def test_the_due_time_is_in_view_on_a_laptop_screen_in_russian(
     page.goto(live_server.url + reverse("avsoft_support_tickets:list"))
     assert page.viewport_size["width"] == 1280
     expect(page.locator("table.listing tbody tr")).to_have_count(1)
-    expect(page.get_by_role("columnheader", name="Срок первого ответа")).to_be_in_viewport(ratio=1)
+    expect(page.locator("table.listing thead th.avs-col-due")).to_be_in_viewport(ratio=1)

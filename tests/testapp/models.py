@@ -3,10 +3,13 @@ a support page of the site's own that changes one step of filing a ticket."""
 
 from django import forms
 from django.db import transaction
+from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.search import index
 
 from avsoft_support import tickets
 from avsoft_support.forms.tickets import TicketForm
+from avsoft_support.models import HelpArticleMixin
 from avsoft_support.pages import SupportPageMixin
 
 
@@ -49,3 +52,10 @@ class ReferenceSupportPage(SupportPageMixin, Page):
                 internal=True,
             )
         return ticket
+
+
+class HelpPage(HelpArticleMixin, Page):
+    """A help article of the site's own: suggested on the new-ticket form (its body searched)."""
+
+    body = RichTextField(blank=True)
+    search_fields = Page.search_fields + [index.SearchField("body")]

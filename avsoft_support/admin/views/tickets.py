@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, DateColumn
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import HeaderButton
@@ -33,7 +33,7 @@ from wagtail.log_actions import registry as log_registry
 from wagtail.snippets.views import snippets as snippet_views
 
 from ... import tickets, triage
-from ...clients.status import find_account
+from ...clients.status import find_account, verify_with_new_account
 from ...conf import app_settings
 from ...models import (
     Attachment,
@@ -44,18 +44,31 @@ from ...models import (
     Ticket,
     profile_of,
 )
-from ...permissions import assignable_users, can_verify, can_work_on_tickets
+from ...permissions import assignable_users, can_manage_clients, can_verify, can_work_on_tickets
+from ...search_index import search_tickets
 from ...views.attachments import attachment_response
 from .. import presence
+from ..bulk_actions import bulk_action_buttons
 from ..columns import (
+    AssigneeColumn,
     ClientStatusColumn,
+    CriticalityColumn,
     CustomerColumn,
+    LastCustomerActivityColumn,
     ProductColumn,
     SLADueColumn,
     TicketStatusColumn,
 )
-from ..forms import StaffReplyForm, TicketControlsForm, VerifyMemberForm
-from ..search import CaseVariantSearchMixin
+from ..filters import TicketFilterSet
+from ..forms import (
+    NewClientAccountForm,
+    StaffReplyForm,
+    TicketControlsForm,
+    TicketDetailsForm,
+    VerifyMemberForm,
+)
+from ..pagination import CappedPaginator
+from ..search import TicketIndexSearchMixin
 
 
 class PermissionBeforeLookupMixin:
@@ -101,35 +114,114 @@ class TicketUsageView(PermissionBeforeLookupMixin, snippet_views.UsageView):
     pass
 
 
-class TicketIndexView(CaseVariantSearchMixin, snippet_views.IndexView):
-    """The triage list: current clients first, then criticality, then the longest waiting."""
+def queue_query(query):
+    """The listing's query string as the ticket screen carries it (``?queue=``): its filters,
+    search, order and page, without Wagtail's own fragment flag."""
+    data = QueryDict(query or "", mutable=True)
+    data.pop("_w_filter_fragment", None)
+    return data.urlencode()
 
-    default_ordering = triage.TRIAGE_ORDERING
+
+class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
+    """The triage list: by default only what needs our action, in the queue order
+    (triage.QUEUE_ORDERING); saved views above it; one line per ticket."""
+
+    default_ordering = triage.QUEUE_ORDERING
+    # No COUNT over every ticket on each page view (admin/pagination.py).
+    paginator_class = CappedPaginator
+    table_classname = "listing avs-queue-table"
+
+    def order_queryset(self, queryset):
+        if self.is_explicitly_ordered and self.ordering in self.get_valid_orderings():
+            return queryset.order_by(self.ordering, "pk")
+        return queryset.order_by(*triage.QUEUE_ORDERING)
+
+    def get_edit_url(self, instance):
+        # The ticket screen learns which view it was opened from: "next ticket" and "back to
+        # the queue" keep its filters, and the reply box takes the focus.
+        url = super().get_edit_url(instance)
+        if url:
+            url += "?" + urlencode({"queue": queue_query(self.request.GET.urlencode())})
+        return url
+
+    def saved_views(self):
+        """The views agents switch between: label, URL and whether it is the one shown."""
+        current = QueryDict(queue_query(self.request.GET.urlencode()))
+        shown = {key: value for key, value in current.items() if key not in ("p", "ordering")}
+        views = [
+            (gettext_lazy("Needs our action"), {}),
+            (gettext_lazy("Mine"), {"status": "open", "assignee": "me"}),
+            (gettext_lazy("Unassigned"), {"assignee": "unassigned"}),
+            (gettext_lazy("Waiting for customer"), {"status": "waiting"}),
+            (gettext_lazy("All open"), {"status": "open"}),
+        ]
+        index_url = reverse(self.index_url_name)
+        return [
+            {
+                "label": label,
+                "url": index_url + ("?" + urlencode(query) if query else ""),
+                "active": {k: v for k, v in shown.items() if v} == query,
+            }
+            for label, query in views
+        ]
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["saved_views"] = self.saved_views()
+        context["queue_order_help"] = triage.QUEUE_ORDER_HELP
+        context["bulk_action_buttons"] = bulk_action_buttons(self.request.user)
+        return context
 
     @cached_property
     def columns(self):
         return [
             BulkActionsCheckboxColumn("bulk_actions", obj_type="snippet"),
             Column(
-                "number", label=gettext_lazy("Number"), sort_key="number", classname="avs-nowrap"
+                "number",
+                label=gettext_lazy("Number"),
+                sort_key="number",
+                classname="avs-col-number",
             ),
             self._get_title_column("subject", classname="avs-subject"),
-            CustomerColumn("customer", label=gettext_lazy("Customer")),
+            CustomerColumn(
+                "customer", label=gettext_lazy("Customer"), classname="avs-col-customer"
+            ),
             ClientStatusColumn(
-                "client_status", label=gettext_lazy("Client status"), sort_key="priority"
+                "client_status",
+                label=gettext_lazy("Client status"),
+                sort_key="priority",
+                classname="avs-col-client",
+                short=True,
             ),
-            TicketStatusColumn("status", label=gettext_lazy("Status"), sort_key="status"),
-            # The due time beside the status: on a laptop screen it must not be the column
-            # that scrolls out of view.
+            TicketStatusColumn(
+                "status",
+                label=gettext_lazy("Status"),
+                sort_key="status",
+                classname="avs-col-status",
+            ),
             SLADueColumn(
-                "sla_due_at", label=gettext_lazy("First response due"), sort_key="sla_due_at"
+                "sla_due_at",
+                label=gettext_lazy("Response due"),
+                sort_key="sla_due_at",
+                classname="avs-col-due",
             ),
-            Column(
-                "get_criticality_display", label=gettext_lazy("Criticality"), sort_key="criticality"
+            CriticalityColumn(
+                "criticality",
+                label=gettext_lazy("Criticality"),
+                sort_key="criticality",
+                classname="avs-col-criticality",
             ),
-            ProductColumn("product", label=gettext_lazy("Product and version")),
-            DateColumn(
-                "last_activity_at", label=gettext_lazy("Last activity"), sort_key="last_activity_at"
+            ProductColumn(
+                "product", label=gettext_lazy("Product and version"), classname="avs-col-product"
+            ),
+            AssigneeColumn(
+                "assignee", label=gettext_lazy("Assignee"), classname="avs-col-assignee"
+            ),
+            LastCustomerActivityColumn(
+                "last_customer_reply_at",
+                label=gettext_lazy("Customer wrote"),
+                sort_key="last_customer_reply_at",
+                classname="avs-col-activity",
             ),
         ]
 
@@ -170,8 +262,56 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
     def support_settings(self):
         return SupportSettings.for_request(self.request)
 
-    def get_edit_url(self):
-        return reverse(self.edit_url_name, args=[self.object.pk])
+    def get_edit_url(self, pk=None):
+        """The ticket screen's URL, still naming the queue it was opened from."""
+        url = reverse(self.edit_url_name, args=[pk or self.object.pk])
+        return f"{url}?{urlencode({'queue': self.queue})}" if self.from_queue else url
+
+    # The queue the ticket was opened from -------------------------------------------------
+
+    @cached_property
+    def queue(self):
+        """The listing's query string (filters, search, order, page), or "" when the ticket
+        was not opened from the list."""
+        request = self.request
+        return queue_query(request.POST.get("queue") or request.GET.get("queue") or "")
+
+    @cached_property
+    def from_queue(self):
+        return "queue" in self.request.GET or "queue" in self.request.POST
+
+    def get_queue_url(self):
+        url = reverse(self.index_url_name)
+        return f"{url}?{self.queue}" if self.queue else url
+
+    def next_ticket_id(self):
+        """The ticket after this one in the view it was opened from (its filters, search and
+        order; the default view when none): for "send and go to the next ticket"."""
+        data = QueryDict(self.queue)
+        queryset = triage.staff_ticket_queryset()
+        filterset = TicketFilterSet(data, queryset=queryset, request=self.request)
+        queryset = (
+            filterset.qs if filterset.is_valid() else queryset.filter(triage.needs_action_q())
+        )
+        term = (data.get("q") or "").strip()
+        if term:
+            queryset = search_tickets(queryset, term)
+        ordering = data.get("ordering", "")
+        if ordering.lstrip("-") in self.sortable_fields:
+            queryset = queryset.order_by(ordering, "pk")
+        else:
+            queryset = queryset.order_by(*triage.QUEUE_ORDERING)
+        return triage.next_in_queue(queryset, self.object)
+
+    # What the listing can sort by (TicketIndexView's sort keys).
+    sortable_fields = (
+        "number",
+        "priority",
+        "status",
+        "sla_due_at",
+        "criticality",
+        "last_customer_reply_at",
+    )
 
     # Header --------------------------------------------------------------------------------
 
@@ -184,7 +324,7 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": _("Tickets")},
+            {"url": self.get_queue_url(), "label": _("Tickets")},
             {"url": "", "label": self.get_page_title(), "sublabel": self.object.subject},
         ]
 
@@ -200,9 +340,18 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
 
     # Forms ---------------------------------------------------------------------------------
 
+    @cached_property
+    def canned_replies(self):
+        return list(CannedReply.objects.only("pk", "title", "category", "text"))
+
     def get_reply_form(self, data=None, files=None, initial=None):
         return StaffReplyForm(
-            data, files, initial=initial, support_settings=self.support_settings, prefix="reply"
+            data,
+            files,
+            initial=initial,
+            support_settings=self.support_settings,
+            canned_replies=self.canned_replies,
+            prefix="reply",
         )
 
     def assignees(self):
@@ -220,9 +369,49 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
                 "status": ticket.status,
                 "assignee": ticket.assignee_id,
                 "criticality": ticket.criticality,
+                # What the screen showed: only what the agent changed is applied on sending.
+                "loaded_status": ticket.status,
+                "loaded_assignee": ticket.assignee_id or "",
+                "loaded_criticality": ticket.criticality,
             },
             assignees=self.assignees(),
             prefix="controls",
+        )
+
+    def bound_controls_form(self):
+        """The controls as posted with the form (one form on the screen), or None when the
+        post had none (a client of the old two forms, a read-only screen)."""
+        if "controls-status" not in self.request.POST:
+            return None
+        return self.get_controls_form(self.request.POST)
+
+    @cached_property
+    def can_create_account(self):
+        return self.can_verify and can_manage_clients(self.request.user, ["add"])
+
+    def get_details_form(self, data=None):
+        ticket = self.object
+        return TicketDetailsForm(
+            data,
+            initial={
+                "subject": ticket.subject,
+                "product": ticket.product_id,
+                "product_other": ticket.product_other,
+                "product_version": ticket.product_version,
+            },
+            prefix="details",
+        )
+
+    def get_account_form(self, data=None):
+        """A client account for the customer's company, when they are not a current client
+        yet and the user may create accounts and verify."""
+        profile = self.profile
+        if profile is None or profile.client_status == "current" or not self.can_create_account:
+            return None
+        return NewClientAccountForm(
+            data,
+            initial={"company": profile.company, "invoice_number": profile.invoice_number},
+            prefix="account",
         )
 
     def get_verify_form(self):
@@ -252,11 +441,19 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
         )
         return list(entries)
 
-    def get_context_data(self, reply_form=None, controls_form=None, newer_messages=(), **kwargs):
+    def get_context_data(
+        self,
+        reply_form=None,
+        controls_form=None,
+        newer_messages=(),
+        details_form=None,
+        account_form=None,
+        **kwargs,
+    ):
         context = super().get_context_data(**kwargs)
         ticket = self.object
         profile = self.profile
-        canned = list(CannedReply.objects.only("pk", "title", "text"))
+        canned = self.canned_replies
         conversation = self.get_messages()
         # What the agent sees now: a reply posted over anything newer is held back.
         newest_public = max(
@@ -285,13 +482,34 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
                 if self.can_change
                 else None,
                 "verify_form": self.get_verify_form(),
+                "details_form": (details_form or self.get_details_form())
+                if self.can_change
+                else None,
+                "account_form": account_form or self.get_account_form(),
                 "history_url": reverse(self.history_url_name, args=[ticket.pk]),
                 "recent_history": self.get_recent_history(),
                 "attachment_url_name": self.attachment_url_name,
                 "overdue": triage.is_overdue(ticket),
                 "edit_url": self.get_edit_url(),
                 "canned_replies": canned,
-                "canned_texts": {str(reply.pk): reply.text for reply in canned},
+                "canned_texts": {
+                    str(reply.pk): reply.fill(ticket, self.request.user) for reply in canned
+                },
+                "queue": self.queue,
+                "from_queue": self.from_queue,
+                "queue_url": self.get_queue_url(),
+                # Opened from the list: the agent came to answer, the reply box takes the focus.
+                "focus_reply": self.from_queue and self.request.method == "GET",
+                # Added to Wagtail's keyboard shortcuts dialog by admin.js.
+                "shortcuts": {
+                    "title": _("Ticket"),
+                    "shortcuts": [
+                        [_("Send the reply or note"), "Ctrl + Enter"],
+                        [_("Send and open the next ticket"), "Ctrl + Shift + Enter"],
+                        [_("Write a public reply"), "Alt + R"],
+                        [_("Write an internal note"), "Alt + N"],
+                    ],
+                },
                 # An anonymised ticket (the customer deleted their account) has no others.
                 "other_tickets_count": Ticket.objects.filter(author_id=ticket.author_id)
                 .exclude(pk=ticket.pk)
@@ -308,28 +526,59 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
         return context
 
     # Actions -------------------------------------------------------------------------------
+    #
+    # One form on the screen: the message (reply or note) and the controls (status, assignee,
+    # criticality) are posted together. "Send" adds the message, then applies what the agent
+    # changed in the controls; "Save changes" applies the controls and keeps a typed message
+    # on the screen, unsent. A form with errors comes back with everything as typed.
 
     def post(self, request, *args, **kwargs):
         if not self.can_change:
             raise PermissionDenied
         action = request.POST.get("action")
+        if action == "controls" or (action == "reply" and "save_only" in request.POST):
+            return self.post_controls()
         if action == "reply":
             return self.post_reply()
+        if action == "details":
+            return self.post_details()
+        if action == "create_account":
+            return self.post_create_account()
         if action == "controls":
             return self.post_controls()
         messages.error(request, _("Nothing was changed: the form sent an unknown action."))
         return HttpResponseRedirect(self.get_edit_url())
+
+    def typed_reply_form(self):
+        """The reply box as posted, unbound: what the agent typed, shown again."""
+        post = self.request.POST
+        prefix = "reply-"
+        return self.get_reply_form(
+            initial={
+                "kind": post.get(prefix + "kind") or StaffReplyForm.REPLY,
+                "body": post.get(prefix + "body", ""),
+                # Still what the agent saw: a reply that came meanwhile still holds this back.
+                "seen": post.get(prefix + "seen", ""),
+            }
+        )
 
     def post_reply(self):
         request = self.request
         if "insert_canned" in request.POST:
             return self.insert_canned_reply()
         form = self.get_reply_form(request.POST, request.FILES)
-        if not form.is_valid():
+        controls = self.bound_controls_form()
+        reply_ok = form.is_valid()
+        controls_ok = controls is None or controls.is_valid()
+        if not (reply_ok and controls_ok):
             messages.error(request, _("The message was not sent. Correct the errors below."))
-            return self.render_to_response(self.get_context_data(reply_form=form), status=400)
+            return self.render_to_response(
+                self.get_context_data(reply_form=form, controls_form=controls), status=400
+            )
 
         ticket = self.object
+        # Read before the ticket changes: the reply can take it out of the view.
+        next_id = self.next_ticket_id() if request.POST.get("then") == "next" else None
         seen = form.cleaned_data.get("seen")
         newer = []
         with transaction.atomic():
@@ -339,9 +588,9 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
                 list(Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk"))
                 newer = presence.newer_public_messages(ticket, seen, request.user)
             # A note is never held back: it reaches no customer.
-            message = None if newer and not form.is_internal else self.add_reply(form)
+            message = None if newer and not form.is_internal else self.add_reply(form, controls)
         if message is None:
-            return self.hold_reply(form, newer)
+            return self.hold_reply(form, newer, controls)
         if newer:
             # A note is never held back, but the agent learns what came meanwhile.
             messages.warning(request, presence.collision_notice(newer, ticket))
@@ -349,9 +598,14 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
             messages.success(request, _("Internal note added."))
         else:
             messages.success(request, _("Reply sent to the customer."))
+        if next_id is not None:
+            return HttpResponseRedirect(self.get_edit_url(next_id))
+        if request.POST.get("then") == "next":
+            messages.info(request, _("That was the last ticket in this view."))
+            return HttpResponseRedirect(self.get_queue_url())
         return HttpResponseRedirect(f"{self.get_edit_url()}#message-{message.pk}")
 
-    def add_reply(self, form):
+    def add_reply(self, form, controls=None):
         request = self.request
         ticket = self.object
         message = tickets.add_message(
@@ -362,24 +616,44 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
             from_staff=True,
             internal=form.is_internal,
         )
-        new_status = form.cleaned_data.get("status_after")
-        if new_status:
+        if controls is not None:
             ticket.refresh_from_db()
-            if new_status != ticket.status:
-                # A public reply's mail states the new status: one mail, not two.
-                tickets.set_status(ticket, new_status, request.user, notify=form.is_internal)
+            # A public reply's mail states the new status: one mail, not two.
+            self.apply_controls(controls, notify_status=form.is_internal)
         return message
 
-    def hold_reply(self, form, newer):
+    def apply_controls(self, form, *, notify_status=True):
+        """Apply what the agent changed in the controls (against what the screen showed;
+        all of it when the post did not say); returns whether anything changed."""
+        request = self.request
+        ticket = self.object
+        data = form.cleaned_data
+
+        def changed_by_agent(name, value):
+            loaded = form.data.get(form.add_prefix(f"loaded_{name}"))
+            return loaded is None or str(value if value is not None else "") != loaded
+
+        assignee = data["assignee"]
+        changed = False
+        with transaction.atomic():
+            if changed_by_agent("assignee", assignee.pk if assignee else None):
+                changed |= tickets.assign(ticket, assignee, request.user)
+            if changed_by_agent("criticality", data["criticality"]):
+                changed |= tickets.set_criticality(ticket, data["criticality"], request.user)
+            if changed_by_agent("status", data["status"]) and data["status"] != ticket.status:
+                tickets.set_status(ticket, data["status"], request.user, notify=notify_status)
+                changed = True
+        return changed
+
+    def hold_reply(self, form, newer, controls=None):
         """A public reply over a newer message: not sent. The screen again, the typed text and
-        the status change kept, the newer messages marked, and the form now naming the newest
+        the controls kept, the newer messages marked, and the form now naming the newest
         message, so that sending again sends it."""
         request = self.request
         data = form.cleaned_data
         initial = {
             "kind": data["kind"],
             "body": data["body"],
-            "status_after": data.get("status_after") or "",
             "seen": max(message.pk for message in newer),
         }
         if data.get("files"):
@@ -388,7 +662,9 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
             )
         return self.render_to_response(
             self.get_context_data(
-                reply_form=self.get_reply_form(initial=initial), newer_messages=newer
+                reply_form=self.get_reply_form(initial=initial),
+                controls_form=controls,
+                newer_messages=newer,
             ),
             status=409,
         )
@@ -406,11 +682,11 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
             else None
         )
         if canned is not None:
-            body = f"{body.rstrip()}\n\n{canned.text}".strip() if body.strip() else canned.text
+            text = canned.fill(self.object, request.user)
+            body = f"{body.rstrip()}\n\n{text}".strip() if body.strip() else text
         initial = {
             "kind": request.POST.get(prefix + "kind") or StaffReplyForm.REPLY,
             "body": body,
-            "status_after": request.POST.get(prefix + "status_after", ""),
             # Still what the agent saw: a reply that came meanwhile still holds this one back.
             "seen": request.POST.get(prefix + "seen", ""),
         }
@@ -419,28 +695,79 @@ class TicketView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
                 request, _("Browsers do not keep chosen files: choose them again before sending.")
             )
         form = self.get_reply_form(initial=initial)
-        return self.render_to_response(self.get_context_data(reply_form=form))
+        return self.render_to_response(
+            self.get_context_data(reply_form=form, controls_form=self.bound_controls_form())
+        )
 
     def post_controls(self):
         request = self.request
         form = self.get_controls_form(request.POST)
         if not form.is_valid():
             messages.error(request, _("Nothing was changed. Correct the errors below."))
-            return self.render_to_response(self.get_context_data(controls_form=form), status=400)
-
-        ticket = self.object
-        data = form.cleaned_data
-        changed = False
-        with transaction.atomic():
-            changed |= tickets.assign(ticket, data["assignee"], request.user)
-            changed |= tickets.set_criticality(ticket, data["criticality"], request.user)
-            if data["status"] != ticket.status:
-                tickets.set_status(ticket, data["status"], request.user)
-                changed = True
+            return self.render_to_response(
+                self.get_context_data(reply_form=self.typed_reply_form(), controls_form=form),
+                status=400,
+            )
+        changed = self.apply_controls(form)
         if changed:
             messages.success(request, _("Ticket updated."))
         else:
             messages.success(request, _("Nothing to change."))
+        if request.POST.get("reply-body", "").strip():
+            # A message being written stays on the screen, unsent (it used to be lost here).
+            messages.info(request, _("Your message is not sent yet: it is still in the box below."))
+            self.__dict__.pop("object", None)  # the ticket as it is now
+            return self.render_to_response(
+                self.get_context_data(reply_form=self.typed_reply_form())
+            )
+        return HttpResponseRedirect(self.get_edit_url())
+
+    def post_details(self):
+        """Staff correct the subject, product or version; the history keeps old and new."""
+        request = self.request
+        form = self.get_details_form(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Nothing was changed. Correct the errors below."))
+            return self.render_to_response(
+                self.get_context_data(details_form=form, reply_form=self.typed_reply_form()),
+                status=400,
+            )
+        data = form.cleaned_data
+        changed = tickets.correct_details(
+            self.object,
+            request.user,
+            subject=data["subject"],
+            product=data["product"],
+            product_other=data["product_other"],
+            product_version=data["product_version"],
+        )
+        messages.success(request, _("Ticket corrected.") if changed else _("Nothing to change."))
+        return HttpResponseRedirect(self.get_edit_url())
+
+    def post_create_account(self):
+        """A client account for the customer's company, and the customer verified as its
+        client, without leaving the ticket."""
+        request = self.request
+        form = self.get_account_form(request.POST)
+        if form is None:
+            raise PermissionDenied
+        if not form.is_valid():
+            messages.error(request, _("No account was created. Correct the errors below."))
+            return self.render_to_response(
+                self.get_context_data(account_form=form, reply_form=self.typed_reply_form()),
+                status=400,
+            )
+        account = verify_with_new_account(
+            self.profile,
+            form.cleaned_data["company"],
+            request.user,
+            invoice_number=form.cleaned_data["invoice_number"],
+        )
+        messages.success(
+            request,
+            _("Client account %(company)s created; the customer is now its current client.")
+            % {"company": account.company},
+        )
         return HttpResponseRedirect(self.get_edit_url())
 
 

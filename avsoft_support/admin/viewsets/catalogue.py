@@ -2,6 +2,7 @@
 replies (in the staff's reply form)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, UpdatedAtColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -33,7 +34,14 @@ class CannedReplyViewSet(SnippetViewSet):
     menu_name = "support-canned-replies"
     url_prefix = "support/canned-replies"
     url_namespace = "avsoft_support_canned_replies"
-    list_display = ["title", UpdatedAtColumn()]
-    search_fields = ["title", "text"]
+    # Wagtail's "Add %(model_name)s" puts the name in the nominative, ungrammatical in Russian
+    # ("Добавить шаблонный ответ" needs the accusative): our own phrase, translated whole.
+    add_item_label = pgettext_lazy("add button", "Add a canned reply")
+    list_display = ["title", "category", UpdatedAtColumn()]
+    list_filter = ["category"]
+    search_fields = ["title", "category", "text"]
     search_backend_name = None
-    ordering = "title"
+    ordering = ["category", "title"]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(add_item_label=self.add_item_label, **kwargs)

@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, UpdatedAtColumn
 from wagtail.admin.widgets import Button, HeaderButton
@@ -19,6 +20,10 @@ from ..views import clients as admin_clients
 
 
 class ClientAccountIndexView(CaseVariantSearchMixin, IndexView):
+    # Wagtail's "Add %(model_name)s" leaves the name in the nominative, wrong in Russian
+    # («Добавить учётная запись клиента»): our own phrase, translated whole.
+    add_item_label = pgettext_lazy("add button", "Add a client account")
+
     @cached_property
     def header_buttons(self):
         buttons = list(super().header_buttons)
@@ -67,6 +72,7 @@ class ClientAccountViewSet(SnippetViewSet):
         ContactEmailsColumn("contact_emails", label=_("Contact e-mails")),
         MembersColumn("members", label=_("Members")),
         BooleanColumn("active", label=_("Active"), sort_key="active"),
+        BooleanColumn("share_tickets", label=_("Shares tickets"), sort_key="share_tickets"),
         UpdatedAtColumn(),
     ]
     list_export = ["company", "contact_emails", "active"]
@@ -84,6 +90,9 @@ class ClientAccountViewSet(SnippetViewSet):
             ),
             FieldPanel("contact_emails"),
             FieldPanel("active"),
+            # Company sharing (docs/company-sharing-and-ratings.md).
+            FieldPanel("share_tickets"),
+            FieldPanel("administrator"),
             FieldPanel("notes"),
         ],
         base_form_class=ClientAccountForm,

@@ -32,6 +32,10 @@ class TicketViewSet(SnippetViewSet):
     url_prefix = "support/tickets"
     url_namespace = "avsoft_support_tickets"
     index_view_class = TicketIndexView
+    # The saved views and the queue order's help text above the table.
+    index_results_template_name = "avsoft_support/admin/tickets/index_results.html"
+    # Its bulk actions footer offers only what the user may do (delete only to those who may).
+    index_template_name = "avsoft_support/admin/tickets/index.html"
     history_view_class = TicketHistoryView
     inspect_view_class = TicketInspectView
     delete_view_class = TicketDeleteView

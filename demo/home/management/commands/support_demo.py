@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from wagtail.models import Locale, Page, Site
+from wagtail.models import GroupPagePermission, Locale, Page, Site
 
 from avsoft_support.models import (
     ClientAccount,
@@ -31,7 +31,8 @@ from avsoft_support.models import (
 )
 from avsoft_support.models.tickets import format_ticket_number
 from avsoft_support.production_calendar import seed_year
-from home.models import HomePage
+from home.models import HelpPage, HomePage
+from home.sharing_showcase import seed_company, seed_ratings
 from home.sla_showcase import mark_history_escalated, seed_sla_showcase
 
 # The demo's groups in Russian. The app and its tests know the group that migration 0002
@@ -46,6 +47,9 @@ ACCOUNTS = {
     "support": ("demo-support-2026", "Ольга Смирнова", "staff"),
     "editor": ("demo-editor-2026", "Павел Редакторов", "editor"),
     "member": ("demo-member-2026", "Иван Петров", "member"),
+    # Members of the demo client company, which shares its tickets (maria administers it).
+    "maria": ("demo-maria-2026", "Мария Кузнецова", "member"),
+    "sergey": ("demo-sergey-2026", "Сергей Волков", "member"),
 }
 
 INTRO_RU = """
@@ -115,6 +119,43 @@ HELP_RU = {
     "help_attachments": "Снимки экрана, журналы, файлы настроек.",
 }
 
+# Help articles (slug: title, summary, body): suggested on the new-ticket form.
+HELP_ARTICLES_RU = {
+    "export-pdf": (
+        "Экспорт в PDF",
+        "Как сохранить отчёт или документ в формате PDF и что делать, если экспорт прерывается.",
+        """<p>Чтобы сохранить отчёт в PDF, откройте его и выберите «Файл → Экспорт → PDF».</p>
+<p>Если экспорт в PDF останавливается на середине, проверьте свободное место на диске и
+отключите в настройках экспорта встраивание шрифтов. Большие отчёты экспортируйте по
+разделам.</p>""",
+    ),
+    "licence-key": (
+        "Ключ лицензии и продление",
+        "Где найти ключ лицензии и как продлить лицензию.",
+        """<p>Ключ лицензии приходит письмом на адрес, указанный при покупке. Если письмо не
+пришло, проверьте папку «Спам». Продлить лицензию можно в разделе «Справка → Лицензия».</p>""",
+    ),
+    "install-astra": (
+        "Установка на Astra Linux",
+        "Установка продуктов AVSoft на Astra Linux 1.7.",
+        """<p>Установите пакет командой <code>sudo apt install ./avsoft-*.deb</code>. В режиме
+замкнутой программной среды пакет должен быть подписан: используйте пакет из раздела
+«Загрузки» для Astra Linux.</p>""",
+    ),
+    "no-start-after-update": (
+        "Программа не запускается после обновления",
+        "Что делать, если после обновления программа не открывается.",
+        """<p>Перезагрузите компьютер и запустите программу от имени администратора. Если
+ошибка осталась, удалите папку настроек пользователя и запустите программу снова.</p>""",
+    ),
+    "large-files": (
+        "Медленно открываются большие файлы",
+        "Как ускорить работу с большими файлами.",
+        """<p>Включите в настройках «Открывать файлы частями» и увеличьте размер кэша.
+Файлы больше 2 ГБ лучше хранить на локальном диске, а не в сетевой папке.</p>""",
+    ),
+}
+
 
 class Command(BaseCommand):
     help = "Create the support demo: pages, products, a client account and demo accounts."
@@ -145,8 +186,13 @@ class Command(BaseCommand):
         for year in (this_year, this_year + 1):
             seed_year(year, settings.LANGUAGE_CODE)
         secrets = {name: self.account(name, *spec) for name, spec in ACCOUNTS.items()}
+        self.editors_publish(support)
         seed_ticket_history(support)
         seed_sla_showcase(support, get_user_model().objects.get(username="member"))
+        colleagues = [get_user_model().objects.get(username=name) for name in ("maria", "sergey")]
+        seed_company(account, colleagues, support)
+        seed_ratings()
+        self.help_articles(home)
         self.report(support, account, secrets)
 
     def home_page(self):
@@ -205,6 +251,24 @@ class Command(BaseCommand):
             page.save_revision().publish()
         return page
 
+    def help_articles(self, home):
+        """The help section: its articles are suggested while a member types a ticket (type
+        "экспорт PDF" as the subject). Publishing indexes them for Wagtail search."""
+        section = HomePage.objects.child_of(home).filter(slug="help").first()
+        if section is None:
+            section = home.add_child(
+                instance=HomePage(
+                    title="Справка", slug="help", body="<p>Ответы на частые вопросы.</p>"
+                )
+            )
+            section.save_revision().publish()
+        for slug, (title, summary, body) in HELP_ARTICLES_RU.items():
+            if not HelpPage.objects.child_of(section).filter(slug=slug).exists():
+                article = section.add_child(
+                    instance=HelpPage(title=title, slug=slug, search_description=summary, body=body)
+                )
+                article.save_revision().publish()
+
     def client_account(self):
         account, _ = ClientAccount.objects.get_or_create(
             company="ООО «Ромашка»",
@@ -223,6 +287,21 @@ class Command(BaseCommand):
             group.name = wanted
             group.save(update_fields=["name"])
         return group
+
+    def editors_publish(self, support):
+        """The editors may publish the support page (its help texts, intro, rules) themselves:
+        Wagtail's Editors group may only submit changes to the moderation workflow."""
+        group = self.group("Editors")
+        if group is None:
+            return
+        for codename in ("add_page", "change_page", "publish_page"):
+            GroupPagePermission.objects.get_or_create(
+                group=group,
+                page=support,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
 
     def account(self, username, password, full_name, role):
         User = get_user_model()
@@ -284,6 +363,8 @@ class Command(BaseCommand):
         w("")
         w(f"Client account: {account.company}, invoice number {DEMO_INVOICE}")
         w("  (give it on a first ticket to be recognised as a current client)")
+        w("  maria and sergey are its members and see each other's tickets (Company tickets);")
+        w("  maria administers the account (profile → Company tickets)")
         w("")
 
 

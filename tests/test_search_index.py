@@ -1,0 +1,126 @@
+"""The staff ticket search goes through the full-text index (search_index.py) and finds what
+agents type: numbers, e-mails, names, companies, the invoice number, words that occur only
+in the conversation, Russian word forms; and it keeps up as tickets and messages change."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from avsoft_support import search_index, tickets
+from avsoft_support.models import Ticket
+from tests.test_admin_triage import LIST_URL, listed_ids
+
+pytestmark = pytest.mark.django_db
+
+
+def found(query):
+    return sorted(
+        search_index.search_tickets(Ticket.objects.all(), query).values_list("pk", flat=True)
+    )
+
+
+@pytest.fixture
+def printer(make_admin_ticket, make_member):
+    author = make_member(
+        username="olga",
+        email="olga.smirnova@zavod.ru",
+        full_name="Ольга Смирнова",
+        company="ООО Ромашка",
+    )
+    return make_admin_ticket(
+        author=author,
+        subject="Принтер не печатает",
+        invoice_number="INV-2026/0042",
+        body="Драйвер выдаёт ошибку 0x80070005 при запуске спулера.",
+    )
+
+
+@pytest.fixture
+def other(make_admin_ticket):
+    return make_admin_ticket(subject="Licence renewal", body="Please renew our licence.")
+
+
+def test_finds_number_email_name_company_invoice_and_body_words(printer, other):
+    assert found(printer.number) == [printer.pk]
+    assert found(str(printer.pk)) == [printer.pk]  # "42" for 2026-00042
+    assert found("olga.smirnova@zavod.ru") == [printer.pk]
+    assert found("СМИРНОВА") == [printer.pk]
+    assert found("ромашка") == [printer.pk]
+    assert found("INV-2026/0042") == [printer.pk]
+    # Only in the message body, never in the subject or the customer's data.
+    assert found("спулера") == [printer.pk]
+    assert found("0x80070005") == [printer.pk]
+    assert found("renew") == [other.pk]
+
+
+def test_russian_word_forms_and_yo(printer):
+    # "принтера", "принтеры" find "Принтер"; "ошибки" finds "ошибку"; "выдает" finds "выдаёт".
+    for form in ("принтера", "принтеры", "ошибки", "выдает", "печатают"):
+        assert found(form) == [printer.pk], form
+
+
+def test_every_word_must_match(printer, other):
+    assert found("принтер licence") == []
+    assert found("принтер смирнова") == [printer.pk]
+    assert found("nothing-like-this") == []
+
+
+def test_new_messages_and_changed_customer_data_are_searchable(printer, make_member):
+    tickets.add_message(printer, printer.author, "Теперь сканер тоже сломался", from_staff=False)
+    assert found("сканер") == [printer.pk]
+
+    profile = printer.author.support_profile
+    profile.company = "АО Василёк"
+    profile.save()
+    assert found("василек") == [printer.pk]
+    assert found("ромашка") == []
+
+    printer.author.email = "o.smirnova@newmail.example"
+    printer.author.save()
+    assert found("newmail") == [printer.pk]
+
+
+def test_deleted_member_leaves_the_search_text(printer):
+    printer.author.delete()
+    assert found("смирнова") == []
+    assert found("спулера") == [printer.pk]  # the conversation stays the company's record
+
+
+def test_the_database_reads_the_index(printer):
+    """The search is answered from the FTS5 table (SQLite) or the GIN index (PostgreSQL)."""
+    # No order: the question is how the rows are found, not how they are sorted.
+    query = search_index.search_tickets(Ticket.objects.order_by(), "принтер").values("pk").query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(" ".join(str(cell) for cell in row) for row in cursor.fetchall())
+    if connection.vendor == "postgresql":
+        assert search_index.PG_INDEX in plan, plan
+    else:
+        assert "VIRTUAL TABLE INDEX" in plan.upper(), plan
+
+
+def test_admin_listing_searches_through_the_index(verified_staff_client, printer, other):
+    response = verified_staff_client.get(LIST_URL, {"q": "спулера"})
+    assert listed_ids(response) == [printer.pk]
+    response = verified_staff_client.get(LIST_URL, {"q": "INV-2026/0042"})
+    assert listed_ids(response) == [printer.pk]
+
+
+def test_admin_search_query_count_does_not_grow_with_matches(
+    verified_staff_client, make_admin_ticket
+):
+    make_admin_ticket(subject="Общая проблема 0")
+    verified_staff_client.get(LIST_URL, {"q": "проблема"})
+    with CaptureQueriesContext(connection) as one:
+        assert len(listed_ids(verified_staff_client.get(LIST_URL, {"q": "проблема"}))) == 1
+    for n in range(1, 20):
+        make_admin_ticket(subject=f"Общая проблема {n}")
+    verified_staff_client.get(LIST_URL, {"q": "проблема"})  # the counters recount once
+    with CaptureQueriesContext(connection) as twenty:
+        assert len(listed_ids(verified_staff_client.get(LIST_URL, {"q": "проблема"}))) == 20
+    assert len(twenty) == len(one), "\n".join(q["sql"] for q in twenty)
