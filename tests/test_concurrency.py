@@ -163,13 +163,14 @@ def test_a_customer_replies_while_staff_resolve_the_ticket(
         written = in_threads(resolve, reply)
         assert ticket.messages.filter(body=f"Customer {round_}").exists()
         history = assert_consistent(ticket, TicketStatus.NEW, [start_activity, *written])
-        # Resolved then answered: open again. Answered then resolved: resolved.
+        # Resolved then answered: waiting for us again ("customer replied"). Answered (which
+        # marks it "customer replied") then resolved: resolved.
         if history[-1][1] == TicketStatus.RESOLVED:
-            assert history[-1] == (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, "")
+            assert history[-1] == (TicketStatus.REPLIED, TicketStatus.RESOLVED, "")
             assert ticket.status == TicketStatus.RESOLVED
         else:
             assert history[-1][2] == "customer_reply"
-            assert ticket.status == TicketStatus.IN_PROGRESS
+            assert ticket.status == TicketStatus.REPLIED
 
 
 def test_a_customer_reply_right_after_the_resolve_reopens_the_ticket(
