@@ -183,32 +183,43 @@ def _after_working_hours(moment, remaining, working_hours, calendar):
     return None
 
 
-def first_response_due(support_settings, client_status, start, *, calendar=None):
-    """When the first answer to a ticket of a client of this status, counted from ``start``
-    (its filing, or the change of the client's status), is due by the site's targets."""
+# Each target's Support settings fields: hours for current clients, working days for claimed
+# and potential ones.
+FIRST_RESPONSE_TARGETS = (
+    "sla_current_hours",
+    "sla_claimed_working_days",
+    "sla_potential_working_days",
+)
+NEXT_RESPONSE_TARGETS = (
+    "sla_next_current_hours",
+    "sla_next_claimed_working_days",
+    "sla_next_potential_working_days",
+)
+
+
+def _due(support_settings, client_status, start, targets, calendar):
+    current_hours, claimed_days, potential_days = targets
     if client_status == ClientStatus.CURRENT:
-        hours, days = support_settings.sla_current_hours, 0
+        hours, days = getattr(support_settings, current_hours), 0
     elif client_status == ClientStatus.CLAIMED:
-        hours, days = 0, support_settings.sla_claimed_working_days
+        hours, days = 0, getattr(support_settings, claimed_days)
     else:
-        hours, days = 0, support_settings.sla_potential_working_days
+        hours, days = 0, getattr(support_settings, potential_days)
     return add_working_time(
         start, hours=hours, days=days, support_settings=support_settings, calendar=calendar
     )
+
+
+def first_response_due(support_settings, client_status, start, *, calendar=None):
+    """When the first answer to a ticket of a client of this status, counted from ``start``
+    (its filing, or the change of the client's status), is due by the site's targets."""
+    return _due(support_settings, client_status, start, FIRST_RESPONSE_TARGETS, calendar)
 
 
 def next_response_due(support_settings, client_status, start, *, calendar=None):
     """When our answer to a customer's reply, sent at ``start``, is due by the site's
     next-response targets (counted as the first response is)."""
-    if client_status == ClientStatus.CURRENT:
-        hours, days = support_settings.sla_next_current_hours, 0
-    elif client_status == ClientStatus.CLAIMED:
-        hours, days = 0, support_settings.sla_next_claimed_working_days
-    else:
-        hours, days = 0, support_settings.sla_next_potential_working_days
-    return add_working_time(
-        start, hours=hours, days=days, support_settings=support_settings, calendar=calendar
-    )
+    return _due(support_settings, client_status, start, NEXT_RESPONSE_TARGETS, calendar)
 
 
 def settings_of_ticket(ticket):
