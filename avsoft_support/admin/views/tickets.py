@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import HeaderButton
@@ -51,13 +50,16 @@ from .. import presence
 from ..bulk_actions import bulk_action_buttons
 from ..columns import (
     AssigneeColumn,
+    CheckboxColumn,
     ClientStatusColumn,
     CriticalityColumn,
     CustomerColumn,
     LastCustomerActivityColumn,
     ProductColumn,
     SLADueColumn,
+    TextColumn,
     TicketStatusColumn,
+    TicketTitleColumn,
 )
 from ..filters import TicketFilterSet
 from ..forms import (
@@ -141,8 +143,13 @@ class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
         # the queue" keep its filters, and the reply box takes the focus.
         url = super().get_edit_url(instance)
         if url:
-            url += "?" + urlencode({"queue": queue_query(self.request.GET.urlencode())})
+            url += self._queue_suffix
         return url
+
+    @cached_property
+    def _queue_suffix(self):
+        # Asked twice per row (the title's link and the menu's "Edit"): parsed once.
+        return "?" + urlencode({"queue": queue_query(self.request.GET.urlencode())})
 
     def saved_views(self):
         """The views agents switch between: label, URL and whether it is the one shown."""
@@ -175,14 +182,16 @@ class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
     @cached_property
     def columns(self):
         return [
-            BulkActionsCheckboxColumn("bulk_actions", obj_type="snippet"),
-            Column(
+            CheckboxColumn("bulk_actions", obj_type="snippet"),
+            TextColumn(
                 "number",
                 label=gettext_lazy("Number"),
                 sort_key="number",
                 classname="avs-col-number",
             ),
-            self._get_title_column("subject", classname="avs-subject"),
+            self._get_title_column(
+                "subject", column_class=TicketTitleColumn, classname="avs-subject"
+            ),
             CustomerColumn(
                 "customer", label=gettext_lazy("Customer"), classname="avs-col-customer"
             ),
