@@ -45,8 +45,10 @@ from django.db import DatabaseError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import path, re_path
 from wagtail.models import Page
 
@@ -104,8 +106,39 @@ def _private(response):
     return response
 
 
+def _help_text_panel(page_field, form_field):
+    """A help-text field of the page, saying what the ticket form shows while it is empty."""
+    if form_field == "attachments":
+        hint = gettext_lazy(
+            "Left empty, the form shows only the size and number limits of the Support settings."
+        )
+    else:
+        hint = format_lazy(
+            gettext_lazy("Left empty, the form shows: “{hint}”"),
+            hint=TicketForm.base_fields[form_field].help_text,
+        )
+    return FieldPanel(page_field, help_text=hint)
+
+
 class SupportPageMixin(SupportPageBase):
     """A support page's routes, each step an overridable method."""
+
+    # The editable texts; a site's page type adds them to its own content panels.
+    content_panels_support = [
+        FieldPanel("intro"),
+        FieldPanel("filing_rules"),
+        FieldPanel("thank_you_text"),
+        MultiFieldPanel(
+            [
+                *(
+                    _help_text_panel(page_field, form_field)
+                    for form_field, page_field in TicketForm.page_help_fields.items()
+                ),
+                _help_text_panel("help_attachments", "attachments"),
+            ],
+            heading=gettext_lazy("Help texts beside the ticket form"),
+        ),
+    ]
 
     ticket_form_class = TicketForm
     reply_form_class = ReplyForm

@@ -302,6 +302,14 @@ def test_editors_edit_the_texts_in_the_wagtail_admin(client, support_page, djang
     form = find_one(response, "form#page-edit-form")
     for name in ("intro", "filing_rules", "thank_you_text", "help_subject", "help_attachments"):
         assert form.select(f'[name="{name}"]'), name
+    # Each help-text field says what the form shows while it is left empty.
+    page_text = text_of(form)
+    assert (
+        "Left empty, the form shows: “A short summary of the problem, e.g. “Export to PDF stops "
+        "at 50%”.”" in page_text
+    )
+    assert "Left empty, the form shows: “E.g. Windows 11 23H2, Astra Linux 1.7" in page_text
+    assert "Left empty, the form shows only the size and number limits" in page_text
 
 
 @pytest.mark.parametrize(

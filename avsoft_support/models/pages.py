@@ -6,7 +6,6 @@ type are in ``avsoft_support/pages.py``, above the forms and the domain they use
 import swapper
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.fields import RichTextField
 from wagtail.models import get_page_models
@@ -40,27 +39,6 @@ class SupportPageBase(RoutablePageMixin, models.Model):
         _("help: invoice/order number"), max_length=255, blank=True
     )
     help_attachments = models.CharField(_("help: attachments"), max_length=255, blank=True)
-
-    content_panels_support = [
-        FieldPanel("intro"),
-        FieldPanel("filing_rules"),
-        FieldPanel("thank_you_text"),
-        MultiFieldPanel(
-            [
-                FieldPanel("help_subject"),
-                FieldPanel("help_product"),
-                FieldPanel("help_product_version"),
-                FieldPanel("help_os_version"),
-                FieldPanel("help_criticality"),
-                FieldPanel("help_description"),
-                FieldPanel("help_steps_to_problem"),
-                FieldPanel("help_steps_to_reproduce"),
-                FieldPanel("help_invoice_number"),
-                FieldPanel("help_attachments"),
-            ],
-            heading=_("Help texts beside the ticket form"),
-        ),
-    ]
 
     class Meta:
         abstract = True
