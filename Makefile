@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Every target is phony: the folders
 # demo/ and bench/ share their names.
-.PHONY: demo demo-prod load test lint messages migrations venv bench clean
+.PHONY: demo demo-prod load test lint messages migrations venv bench bench-peer clean
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 VENV := $(ROOT)/.venv
@@ -55,6 +55,11 @@ migrations: venv
 # BENCH_N=10000,100000 for the full table (bench/RESULTS.md); DATABASE_URL for PostgreSQL.
 bench: venv
 	$(PY) $(ROOT)/bench/run.py
+
+# The peer of that table: django-helpdesk 2.6.1 in its own .venv-peer, same shape (bench/peer/).
+bench-peer:
+	$(ROOT)/bench/peer/setup
+	$(ROOT)/.venv-peer/bin/python $(ROOT)/bench/peer/run.py
 
 clean:
 	rm -rf $(ROOT)/demo/var $(ROOT)/build $(ROOT)/*.egg-info
