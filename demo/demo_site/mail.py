@@ -9,14 +9,35 @@ A mail that can be answered (it has a Reply-To) also gets a ready reply next to 
 it into demo/var/inbox/new/; `make demo` picks it up within a few seconds.
 """
 
+import os
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from uuid import uuid4
 
 from django.core.mail.backends.filebased import EmailBackend
 
 
 class ReadableFileEmailBackend(EmailBackend):
+    def send_messages(self, email_messages):
+        # One file per message, even when a connection sends several.
+        sent = 0
+        for message in email_messages:
+            self.close()
+            self._fname = None
+            sent += super().send_messages([message])
+        return sent
+
+    def _get_filename(self):
+        # Django names the file after the time and id(self): two backends made in one second
+        # may share an address, and so a file (the second mail appended, its reply draft
+        # written over the first's).
+        if self._fname is None:
+            timestamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            self._fname = os.path.join(self.file_path, f"{timestamp}-{uuid4().hex[:12]}.log")
+        return self._fname
+
     def write_message(self, message):
         readable = (
             f"Subject: {message.subject}\nFrom: {message.from_email}\n"
