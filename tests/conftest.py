@@ -11,6 +11,14 @@ from tests.utils import PASSWORD, otp_login
 pytest_plugins = ["tests.mailserver"]
 
 
+def pytest_collection_modifyitems(config, items):
+    # The tests that build the demo site run it in a subprocess on its own SQLite database
+    # with Django 6.1: the same whatever database or Django version the suite runs on.
+    for item in items:
+        if "demo_var_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.demo)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate-limit counters live in the cache: each test starts with none.
