@@ -80,6 +80,17 @@ class SiteFilterSet(WagtailFilterSet):
         fields = []
 
 
+def group_by_filter(choices):
+    """The report's "Group by" choice: read by the view, it filters nothing."""
+    return django_filters.ChoiceFilter(
+        label=_("Group by"),
+        choices=choices,
+        empty_label=None,
+        method=lambda queryset, name, value: queryset,
+        widget=forms.RadioSelect,
+    )
+
+
 class ReportFilterSet(SiteFilterSet):
     created_at = django_filters.DateFromToRangeFilter(
         label=_("Created"), widget=DateRangePickerWidget
@@ -91,13 +102,7 @@ class ReportFilterSet(SiteFilterSet):
 
 
 class ResponseTimesFilterSet(ReportFilterSet):
-    group_by = django_filters.ChoiceFilter(
-        label=_("Group by"),
-        choices=reports.GROUP_BY_CHOICES,
-        empty_label=None,
-        method=lambda queryset, name, value: queryset,
-        widget=forms.RadioSelect,
-    )
+    group_by = group_by_filter(reports.GROUP_BY_CHOICES)
 
     class Meta:
         model = Ticket
@@ -117,8 +122,17 @@ class SupportReportView(ReportView):
     # (field, heading) in table and export order.
     fields = []
 
+    # Reports with a "Group by" filter: what it means when none is chosen.
+    default_group_by = None
+
     def get_queryset(self):
         return Ticket.objects.all()
+
+    @cached_property
+    def group_by(self):
+        if self.filters and self.filters.is_valid():
+            return self.filters.form.cleaned_data.get("group_by") or self.default_group_by
+        return self.default_group_by
 
     def get_rows(self, tickets):
         raise NotImplementedError
@@ -175,11 +189,7 @@ class ResponseTimesReportView(SupportReportView):
         ("sla_compliance", _("Answered in time (%)")),
     ]
 
-    @cached_property
-    def group_by(self):
-        if self.filters and self.filters.is_valid():
-            return self.filters.form.cleaned_data.get("group_by") or "client_status"
-        return "client_status"
+    default_group_by = "client_status"
 
     def get_rows(self, tickets):
         return reports.response_times(tickets, group_by=self.group_by)
@@ -244,13 +254,7 @@ class SatisfactionFilterSet(SiteFilterSet):
     rated_at = django_filters.DateFromToRangeFilter(
         label=_("Rated"), field_name="rating__created_at", widget=DateRangePickerWidget
     )
-    group_by = django_filters.ChoiceFilter(
-        label=_("Group by"),
-        choices=reports.SATISFACTION_GROUP_BY_CHOICES,
-        empty_label=None,
-        method=lambda queryset, name, value: queryset,
-        widget=forms.RadioSelect,
-    )
+    group_by = group_by_filter(reports.SATISFACTION_GROUP_BY_CHOICES)
 
     class Meta:
         model = Ticket
@@ -278,11 +282,7 @@ class SatisfactionReportView(SupportReportView):
     def no_results_message(self):
         return _("No ratings match these filters.")
 
-    @cached_property
-    def group_by(self):
-        if self.filters and self.filters.is_valid():
-            return self.filters.form.cleaned_data.get("group_by") or "agent"
-        return "agent"
+    default_group_by = "agent"
 
     def get_rows(self, tickets):
         return reports.satisfaction(tickets, group_by=self.group_by)
