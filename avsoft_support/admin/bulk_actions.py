@@ -31,7 +31,8 @@ class TicketBulkAction(SnippetBulkAction):
     # Texts of the shared confirmation page; each action's template only asks its question.
     confirm_title = ""
     yes_label = ""
-    confirm_form_template = "wagtailadmin/bulk_actions/confirmation/form.html"
+    # An action asking one more thing (form_class) passes its form_field to execute_action.
+    form_field = None
 
     def get_context_data(self, **kwargs):
         return {
@@ -40,7 +41,11 @@ class TicketBulkAction(SnippetBulkAction):
             "confirm_header": self.display_name,
             "action_button_text": self.yes_label,
             "no_action_button_text": _("No, go back"),
-            "confirm_form_template": self.confirm_form_template,
+            "confirm_form_template": (
+                "wagtailadmin/bulk_actions/confirmation/form_with_fields.html"
+                if self.form_field
+                else "wagtailadmin/bulk_actions/confirmation/form.html"
+            ),
         }
 
     def check_perm(self, ticket):
@@ -53,7 +58,10 @@ class TicketBulkAction(SnippetBulkAction):
         return list(triage.staff_ticket_queryset().filter(pk__in=object_ids))
 
     def get_execution_context(self):
-        return {**super().get_execution_context(), "user": self.request.user}
+        context = {**super().get_execution_context(), "user": self.request.user}
+        if self.form_field:
+            context[self.form_field] = self.cleaned_form.cleaned_data[self.form_field]
+        return context
 
 
 class AssignToMeBulkAction(TicketBulkAction):
@@ -85,15 +93,9 @@ class SetStatusBulkAction(TicketBulkAction):
     template_name = "avsoft_support/admin/bulk_actions/confirm_set_status.html"
     confirm_title = _("Set the status of tickets")
     yes_label = _("Set status")
-    confirm_form_template = "wagtailadmin/bulk_actions/confirmation/form_with_fields.html"
     action_priority = 20
     form_class = BulkStatusForm
-
-    def get_execution_context(self):
-        return {
-            **super().get_execution_context(),
-            "status": self.cleaned_form.cleaned_data["status"],
-        }
+    form_field = "status"
 
     @classmethod
     def execute_action(cls, objects, user=None, status=None, **kwargs):
@@ -140,15 +142,9 @@ class AssignBulkAction(TicketBulkAction):
     template_name = "avsoft_support/admin/bulk_actions/confirm_assign.html"
     confirm_title = _("Assign tickets")
     yes_label = _("Assign")
-    confirm_form_template = "wagtailadmin/bulk_actions/confirmation/form_with_fields.html"
     action_priority = 15
     form_class = BulkAssignForm
-
-    def get_execution_context(self):
-        return {
-            **super().get_execution_context(),
-            "assignee": self.cleaned_form.cleaned_data["assignee"],
-        }
+    form_field = "assignee"
 
     @classmethod
     def execute_action(cls, objects, user=None, assignee=None, **kwargs):
@@ -175,15 +171,9 @@ class SetCriticalityBulkAction(TicketBulkAction):
     template_name = "avsoft_support/admin/bulk_actions/confirm_set_criticality.html"
     confirm_title = _("Set the criticality of tickets")
     yes_label = _("Set criticality")
-    confirm_form_template = "wagtailadmin/bulk_actions/confirmation/form_with_fields.html"
     action_priority = 25
     form_class = BulkCriticalityForm
-
-    def get_execution_context(self):
-        return {
-            **super().get_execution_context(),
-            "criticality": self.cleaned_form.cleaned_data["criticality"],
-        }
+    form_field = "criticality"
 
     @classmethod
     def execute_action(cls, objects, user=None, criticality=None, **kwargs):
