@@ -178,6 +178,31 @@ def test_the_database_serves_the_listing_query_from_the_triage_index(
     assert "Sort Key" not in plan, plan
 
 
+def test_the_queue_counters_are_read_off_their_index_alone(rf, make_admin_ticket, make_staff):
+    """The menu badge's and dashboard's counts visit no ticket row (a covering index), so
+    recounting after a change stays cheap however many open tickets there are."""
+    from avsoft_support.triage import ticket_counts
+
+    make_admin_ticket(client_status="current")
+    request = rf.get("/")
+    request.user = make_staff()
+    with CaptureQueriesContext(connection) as queries:
+        ticket_counts(request)
+    [counts_sql] = [query["sql"] for query in queries.captured_queries]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("EXPLAIN " + counts_sql)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + counts_sql)
+        plan = "\n".join(" ".join(str(cell) for cell in row) for row in cursor.fetchall())
+    if connection.vendor == "postgresql":
+        assert "Index Only Scan using avs_ticket_counts" in plan, plan
+    else:
+        assert "COVERING INDEX avs_ticket_counts" in plan, plan
+
+
 def test_the_listing_query_count_does_not_grow_with_rows(verified_staff_client, make_admin_ticket):
     product = Product.objects.create(name="Analyzer")
     make_admin_ticket(client_status="current", product=product)

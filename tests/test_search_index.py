@@ -86,10 +86,20 @@ def test_deleted_member_leaves_the_search_text(printer):
     assert found("спулера") == [printer.pk]  # the conversation stays the company's record
 
 
+def sqlite_match_reads(captured):
+    return [q["sql"] for q in captured if f"FROM {search_index.FTS_TABLE} WHERE" in q["sql"]]
+
+
 def test_the_database_reads_the_index(printer):
-    """The search is answered from the FTS5 table (SQLite) or the GIN index (PostgreSQL)."""
+    """The search is answered from the FTS5 table (SQLite: read once, then the rows by id) or
+    the GIN index (PostgreSQL)."""
     # No order: the question is how the rows are found, not how they are sorted.
-    query = search_index.search_tickets(Ticket.objects.order_by(), "принтер").values("pk").query
+    with CaptureQueriesContext(connection) as built:
+        queryset = search_index.search_tickets(Ticket.objects.order_by(), "принтер")
+    if connection.vendor == "sqlite":
+        assert len(sqlite_match_reads(built)) == 1, built.captured_queries
+        assert list(queryset.values_list("pk", flat=True)) == [printer.pk]
+    query = queryset.values("pk").query
     sql, params = query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -101,7 +111,25 @@ def test_the_database_reads_the_index(printer):
     if connection.vendor == "postgresql":
         assert search_index.PG_INDEX in plan, plan
     else:
-        assert "VIRTUAL TABLE INDEX" in plan.upper(), plan
+        assert "USING INTEGER PRIMARY KEY" in plan.upper(), plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 read of SQLite")
+def test_more_matches_than_the_id_list_keeps_the_index_in_the_query(
+    make_admin_ticket, monkeypatch
+):
+    """Past ``SQLITE_MATCH_IDS`` matches the ids are not listed: the listing's queries read
+    the FTS5 table themselves, and find the same tickets."""
+    matching = [make_admin_ticket(subject=f"Сканер не сканирует {n}").pk for n in range(3)]
+    make_admin_ticket(subject="Licence renewal")
+    monkeypatch.setattr(search_index, "SQLITE_MATCH_IDS", 2)
+    queryset = search_index.search_tickets(Ticket.objects.order_by("pk"), "сканер")
+    assert search_index.FTS_TABLE in str(queryset.query)
+    assert list(queryset.values_list("pk", flat=True)) == matching
+    monkeypatch.setattr(search_index, "SQLITE_MATCH_IDS", 3)
+    queryset = search_index.search_tickets(Ticket.objects.order_by("pk"), "сканер")
+    assert search_index.FTS_TABLE not in str(queryset.query)
+    assert list(queryset.values_list("pk", flat=True)) == matching
 
 
 def test_admin_listing_searches_through_the_index(verified_staff_client, printer, other):
