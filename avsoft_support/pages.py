@@ -42,6 +42,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -63,6 +64,7 @@ from .models import (
     RatingSource,
     SupportSettings,
     Ticket,
+    TicketFollower,
     TicketStatus,
     member_display_name,
 )
@@ -355,12 +357,21 @@ class SupportPageMixin(SupportPageBase):
         """The ticket with this number if the member may see it (their own, or shared with
         them through their company), or None."""
         related = ("product", "rating", "author", "author__support_profile")
+        # Whether anyone follows it, in the same query: most tickets have no follower, and
+        # then the page needs no query for them (get_sharing_context).
+        has_followers = Exists(TicketFollower.objects.filter(ticket=OuterRef("pk")))
+
+        def lookup(candidates):
+            return (
+                candidates.select_related(*related)
+                .annotate(has_followers=has_followers)
+                .filter(number=number)
+                .first()
+            )
+
         # Mostly the member's own: looked up by author first, a plain indexed query; the
         # company rule (a UNION of authors, costlier to build and run) only when it is not.
-        own = self.get_member_tickets(request).select_related(*related).filter(number=number)
-        return own.first() or (
-            self.get_visible_tickets(request).select_related(*related).filter(number=number).first()
-        )
+        return lookup(self.get_member_tickets(request)) or lookup(self.get_visible_tickets(request))
 
     def render_ticket_not_found(self, request, number):
         """The 404 for a ticket that is not the asker's (or does not exist): the same answer
@@ -381,7 +392,12 @@ class SupportPageMixin(SupportPageBase):
     def get_sharing_context(self, request, ticket, cc_form=None, rating_form=None):
         """Following, copied addresses and the rating, as the ticket page shows them."""
         is_author = ticket.author_id is not None and ticket.author_id == request.user.pk
-        followers = list(ticket.followers.select_related("user")) if ticket.pk else []
+        known_unfollowed = getattr(ticket, "has_followers", None) is False
+        followers = (
+            list(ticket.followers.select_related("user"))
+            if ticket.pk and not known_unfollowed
+            else []
+        )
         rating = ratings.rating_of(ticket) if ticket.pk else None
         # The page asks while the ticket is resolved (the mail's links also work once it is
         # closed): a ticket the member closed themselves is not asked about again.
@@ -432,6 +448,9 @@ class SupportPageMixin(SupportPageBase):
         ticket = self.get_visible_ticket(request, number)
         if ticket is None:
             return self.render_ticket_not_found(request, number)
+        if ticket.author_id == request.user.pk:
+            # The author's profile came with the ticket: the corner box reads it from there.
+            MemberProfile.objects.reuse_loaded(request.user, ticket.author)
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         response = self.render_ticket(request, ticket, self.get_reply_form(request))

@@ -14,7 +14,9 @@ The seam: ``sanitizer`` is an object with ``clean(html) -> str``. bleach is in m
 to move to nh3 (or anything else) assign another object with the same method, in one place.
 """
 
+import functools
 import re
+import threading
 from functools import partial
 
 import bleach
@@ -79,23 +81,34 @@ class BleachSanitizer:
         return self.cleaner.clean(html)
 
 
-# The one Cleaner of the process (bleach Cleaners are reusable; Markdown instances are not).
+# The one Cleaner of the process (bleach Cleaners are reusable).
 sanitizer = BleachSanitizer()
+
+# A Markdown instance is reusable after reset() but not shared between threads: one a thread.
+_markdown = threading.local()
+
+
+def _markdown_converter():
+    md = getattr(_markdown, "converter", None)
+    if md is None:
+        md = markdown.Markdown(
+            extensions=["fenced_code", "tables", "nl2br", "sane_lists"],
+            extension_configs={"tables": {"use_align_attribute": True}},
+            output_format="html",
+        )
+        # Raw HTML is text, not markup: it shows as typed (and could never reach the cleaner
+        # intact).
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        # Images become plain links: nothing is loaded from elsewhere into a support page.
+        for name in ("image_link", "image_reference", "short_image_ref"):
+            md.inlinePatterns.deregister(name)
+        _markdown.converter = md
+    return md.reset()
 
 
 def _markdown_to_html(text):
-    md = markdown.Markdown(
-        extensions=["fenced_code", "tables", "nl2br", "sane_lists"],
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
-    # Raw HTML is text, not markup: it shows as typed (and could never reach the cleaner intact).
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    # Images become plain links: nothing is loaded from elsewhere into a support page.
-    for name in ("image_link", "image_reference", "short_image_ref"):
-        md.inlinePatterns.deregister(name)
-    return md.convert(text)
+    return _markdown_converter().convert(text)
 
 
 def sanitize_html(html) -> str:
@@ -107,4 +120,19 @@ def render_markdown(text) -> SafeString:
     """User text (Markdown) to HTML that is safe to put in a page or an e-mail."""
     if not text:
         return mark_safe("")
-    return mark_safe(sanitize_html(_markdown_to_html(str(text))))
+    text = str(text)
+    if len(text) > RENDER_CACHE_MAX_TEXT:
+        return mark_safe(_render(text, sanitizer))
+    # The cleaner is part of the key: a site (or a test) that swaps it gets its own output.
+    return mark_safe(_render_cached(text, sanitizer))
+
+
+def _render(text, cleaner):
+    return cleaner.clean(_markdown_to_html(text))
+
+
+# The same text always gives the same HTML, and a conversation is read far more often than it
+# is written: the Markdown and the cleaner (about 0.5 ms a message) run once per text and
+# process. Short texts only, so that the cache stays a few megabytes.
+RENDER_CACHE_MAX_TEXT = 4000
+_render_cached = functools.lru_cache(maxsize=2048)(_render)

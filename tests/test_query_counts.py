@@ -92,6 +92,28 @@ def test_ticket_page_with_1_and_40_messages_with_files(
     ), downloads
 
 
+def test_the_authors_ticket_page_reads_profile_and_followers_with_the_ticket(
+    client, member, make_ticket, support_page
+):
+    """The corner box's name comes from the profile fetched with the ticket, and a ticket
+    nobody follows costs no follower query: neither table is read on its own."""
+    ticket = make_ticket(member)
+    client.force_login(member)
+    path = f"/support/{ticket.number}/"
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    own_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "avsoft_support_memberprofile"')
+        or q["sql"].startswith('SELECT "avsoft_support_ticketfollower"')
+    ]
+    assert own_reads == []
+    name = text_of(find_one(response, ".avs-login-box__name"))
+    assert name == member.support_profile.display_name
+
+
 def test_new_ticket_form_does_not_grow_with_products(
     client, member, support_page, django_assert_num_queries
 ):

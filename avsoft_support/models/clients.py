@@ -144,11 +144,26 @@ class MemberProfileQuerySet(models.QuerySet):
         Reading never creates a row: the profile is saved when the member gives something
         (profile form, invoice number, a ticket).
         """
-        profile = self.filter(user_id=user.pk).first()
+        # Loaded already on this user instance (an earlier call in the request, or a ticket's
+        # author fetched with its profile): the corner box and the page share one read.
+        profile_of_user = self.model._meta.get_field("user").remote_field
+        if profile_of_user.is_cached(user):
+            profile = profile_of_user.get_cached_value(user)
+        else:
+            profile = self.filter(user_id=user.pk).first()
+            if profile is not None:
+                profile_of_user.set_cached_value(user, profile)
         if profile is None:
             return self.model(user=user, full_name=user_display_name(user))
         profile.user = user  # the caller's instance: no second query for it
         return profile
+
+    def reuse_loaded(self, user, loaded):
+        """``loaded`` is ``user`` (another instance of the same row) fetched with its profile,
+        e.g. a ticket's author: later ``for_user(user)`` calls take that profile, no query."""
+        profile_of_user = self.model._meta.get_field("user").remote_field
+        if loaded.pk == user.pk and profile_of_user.is_cached(loaded):
+            profile_of_user.set_cached_value(user, profile_of_user.get_cached_value(loaded))
 
 
 class MemberProfile(models.Model):

@@ -4,6 +4,7 @@ sent, the member profile of a user, and who may do what."""
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.test import RequestFactory, override_settings
 from django.utils import translation
@@ -151,10 +152,13 @@ def test_send_mail_to_nobody_sends_nothing(ticket_context, recipients, mailoutbo
 def test_for_user_returns_the_saved_profile_with_the_callers_user(
     make_member, django_assert_num_queries
 ):
-    user = make_member(username="anna", full_name="Anna Smirnova", company="Acme")
+    make_member(username="anna", full_name="Anna Smirnova", company="Acme")
+    user = get_user_model().objects.get(username="anna")  # as a request loads it
     with django_assert_num_queries(1):
         profile = MemberProfile.objects.for_user(user)
         assert profile.user is user  # no second query for the user
+    with django_assert_num_queries(0):  # the page and the corner box read it once
+        assert MemberProfile.objects.for_user(user) == profile
     assert profile.pk == MemberProfile.objects.get(user=user).pk
     assert (profile.full_name, profile.company, profile.display_name) == (
         "Anna Smirnova",
