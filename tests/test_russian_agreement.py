@@ -67,7 +67,7 @@ def test_bulk_confirmations_read_right(n):
     assign = ru(
         "Assign this ticket to yourself?", "Assign these %(counter)s tickets to yourself?", n
     )
-    assert assign == f"Назначить на себя? Выбрано обращений: {n}."
+    assert assign == f"Назначить на меня? Выбрано обращений: {n}."
     status = ru(
         "Set the status of this ticket? The customer is told by e-mail.",
         "Set the status of these %(counter)s tickets? Each customer is told by e-mail.",

@@ -86,6 +86,10 @@ class RegistrationForm(UserCreationForm):
         With one, registration needs consent to the processing of personal data under it."""
         super().__init__(*args, **kwargs)
         self.fields["password1"].help_text = _password_help_text()
+        if USERNAME_FIELD != EMAIL_FIELD and USERNAME_FIELD in self.fields:
+            # The model's own label is Django's "username" («имя пользователя»); the login
+            # form, the profile and the regulations call it «логин».
+            self.fields[USERNAME_FIELD].label = _("Username")
         self.privacy_policy = privacy_policy
         if privacy_policy is not None:
             # The page shows this label with the policy linked in it (the template

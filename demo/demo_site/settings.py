@@ -182,7 +182,7 @@ LOGIN_URL = "avsoft_support:login"
 # its printed regulations still point there (off by default in the app).
 AVSOFT_SUPPORT_LEGACY_REDIRECTS = True
 
-WAGTAIL_SITE_NAME = "AVSoft — демонстрационный сайт"
+WAGTAIL_SITE_NAME = "AVSoft (демонстрационный сайт)"
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -26,6 +26,18 @@ COMPANY_TICKETS = {
     "maria": ("Как перенести лицензию на новый сервер?", TicketStatus.RESOLVED),
     "sergey": ("Экспорт в PDF обрезает таблицы", TicketStatus.IN_PROGRESS),
 }
+# subject: (description, steps to reproduce)
+TEXTS = {
+    "Как перенести лицензию на новый сервер?": (
+        "Мы переезжаем на новый сервер. Как перенести на него лицензию, чтобы старый сервер "
+        "работал до конца переезда?",
+        "Не требуется: это вопрос.",
+    ),
+    "Экспорт в PDF обрезает таблицы": (
+        "При экспорте документа в PDF широкие таблицы обрезаются по правому краю страницы.",
+        "1. Открыть документ с таблицей шире страницы.\n2. Выбрать «Файл → Экспорт в PDF».",
+    ),
+}
 RATING_COMMENTS = ["Спасибо, быстро помогли.", "", "", "Пришлось долго ждать ответа.", ""]
 
 
@@ -62,9 +74,10 @@ def seed_company(account, members, support_page):
             support_page=support_page,
             created_at=created,
             last_activity_at=created,
+            steps_to_reproduce=TEXTS[subject][1],
         )
         Message.objects.create(
-            ticket=ticket, author=user, body="Подробности в описании.", created_at=created
+            ticket=ticket, author=user, body=TEXTS[subject][0], created_at=created
         )
 
 

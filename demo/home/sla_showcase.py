@@ -21,6 +21,23 @@ SHOWCASE = [
     ("Ключ лицензии не принимается", TicketStatus.NEW, 3.5, 4, 3.5),
     ("Отчёт открывается с пустыми полями", TicketStatus.RESOLVED, 24 * 25, 4, 24 * 21),
 ]
+# subject: (description, steps to reproduce), as a customer would write them
+TEXTS = {
+    "Сервер не отвечает после перезагрузки": (
+        "После плановой перезагрузки сервер не принимает подключения: клиенты ждут ответа "
+        "и через минуту выдают ошибку «Превышено время ожидания». Служба запущена.",
+        "1. Перезагрузить сервер.\n2. Подключиться к нему с любого рабочего места.",
+    ),
+    "Ключ лицензии не принимается": (
+        "При вводе ключа лицензии программа пишет «Ключ недействителен», хотя ключ "
+        "скопирован из письма о покупке.",
+        "1. Открыть «Справка → Лицензия».\n2. Вставить ключ из письма и нажать «Активировать».",
+    ),
+    "Отчёт открывается с пустыми полями": (
+        "Ежемесячный отчёт открывается, но все поля в нём пустые. В прошлом месяце всё работало.",
+        "1. Открыть «Отчёты → Ежемесячный».\n2. Выбрать прошлый месяц.",
+    ),
+}
 
 
 def mark_history_escalated(tickets):
@@ -56,11 +73,12 @@ def seed_sla_showcase(support_page, member, now=None):
             first_response_at=created + timedelta(hours=2) if answered else None,
             last_staff_reply_at=now - timedelta(hours=idle) if answered else None,
             sla_due_at=created + timedelta(hours=target),
+            steps_to_reproduce=TEXTS[subject][1],
         )
         ticket.number = format_ticket_number(ticket.pk, ticket.created_at)
         ticket.save(update_fields=["number"])
         Message.objects.create(
-            ticket=ticket, author=member, body="Подробности в описании.", created_at=created
+            ticket=ticket, author=member, body=TEXTS[subject][0], created_at=created
         )
         made += 1
     return made

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
@@ -159,7 +159,7 @@ class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
             (gettext_lazy("Needs our action"), {}),
             (gettext_lazy("Mine"), {"status": "open", "assignee": "me"}),
             (gettext_lazy("Unassigned"), {"assignee": "unassigned"}),
-            (gettext_lazy("Waiting for customer"), {"status": "waiting"}),
+            (pgettext_lazy("saved view", "Waiting for customer"), {"status": "waiting"}),
             (gettext_lazy("All open"), {"status": "open"}),
         ]
         index_url = reverse(self.index_url_name)

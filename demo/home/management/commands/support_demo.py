@@ -37,7 +37,11 @@ from home.sla_showcase import mark_history_escalated, seed_sla_showcase
 
 # The demo's groups in Russian. The app and its tests know the group that migration 0002
 # makes as "Support staff"; a Russian site names it in its own language, as the demo does.
-GROUP_NAMES_RU = {"Support staff": "Служба поддержки", "Editors": "Редакторы"}
+GROUP_NAMES_RU = {
+    "Support staff": "Служба поддержки",
+    "Editors": "Редакторы",
+    "Moderators": "Модераторы",
+}
 
 DEMO_INVOICE = "INV-2026-0042"
 PRODUCTS = ["AVSoft Converter", "AVSoft Server", "AVSoft Desktop"]
@@ -186,6 +190,8 @@ class Command(BaseCommand):
         for year in (this_year, this_year + 1):
             seed_year(year, settings.LANGUAGE_CODE)
         secrets = {name: self.account(name, *spec) for name, spec in ACCOUNTS.items()}
+        # Wagtail's own group, unused by the demo, is listed next to ours in the admin.
+        self.group("Moderators")
         self.editors_publish(support)
         seed_ticket_history(support)
         seed_sla_showcase(support, get_user_model().objects.get(username="member"))
@@ -219,7 +225,7 @@ class Command(BaseCommand):
                 "hostname": "127.0.0.1",
                 "port": 8000,
                 "root_page": home,
-                "site_name": "AVSoft — демонстрационный сайт",
+                "site_name": "AVSoft (демонстрационный сайт)",
             },
         )
         return home
