@@ -425,6 +425,11 @@ class SupportPageMixin(SupportPageBase):
             if show_thanks:
                 del request.session[THANKS_SESSION_KEY]
         conversation = list(ticket.messages.public().conversation()) if ticket.pk else []
+        # A colleague reading a shared ticket sees whose messages they are, not "You".
+        reader_is_author = not ticket.pk or ticket.author_id == request.user.pk
+        customer_name = None
+        if not reader_is_author:
+            customer_name = member_display_name(ticket.author) if ticket.author else _("Customer")
         return _private(
             self.render_route(
                 request,
@@ -432,6 +437,7 @@ class SupportPageMixin(SupportPageBase):
                 status=status,
                 ticket=ticket,
                 conversation=conversation,
+                customer_name=customer_name,
                 reply_form=reply_form,
                 **self.get_sharing_context(request, ticket, **sharing_forms),
                 can_reply=ticket.status != TicketStatus.CLOSED

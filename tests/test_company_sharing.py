@@ -110,6 +110,24 @@ def test_the_company_tab_lists_colleagues_tickets_with_their_author(
     assert all("tab=company" in a["href"] for a in select(filters, "a"))
 
 
+def test_the_conversation_names_the_author_to_a_colleague_and_says_you_to_the_author(
+    client, colleagues, annas_ticket
+):
+    anna, boris, _oleg = colleagues
+
+    def customer_labels():
+        page = client.get(f"/support/{annas_ticket.number}/")
+        return [
+            text_of(label)
+            for label in select(page, ".avs-message-item--customer .avs-message-author")
+        ]
+
+    client.force_login(boris)
+    assert customer_labels() == ["Anna Smirnova"]
+    client.force_login(anna)
+    assert customer_labels() == ["You"]
+
+
 def test_a_bad_tab_is_my_tickets(client, colleagues, annas_ticket):
     client.force_login(colleagues[1])
     response = client.get("/support/?tab=../../everyone")
