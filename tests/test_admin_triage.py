@@ -335,6 +335,28 @@ def test_overdue_filter_and_badge(verified_staff_client, make_admin_ticket):
     assert badge.find_parent("tr").select_one(f"#snippet_{overdue.pk}_title")
 
 
+def test_a_ticket_waiting_for_the_customer_or_closed_shows_no_countdown(
+    verified_staff_client, make_admin_ticket
+):
+    """A due time left from before (status set to "waiting" without a reply, or the ticket
+    closed) does not count down: «до срока: 0 минут» on a ticket that waits for nobody."""
+    now = timezone.now()
+    waiting = make_admin_ticket(status="waiting", sla_due_at=now - timedelta(hours=2))
+    closed = make_admin_ticket(status="closed", sla_due_at=now + timedelta(hours=2))
+    ours = make_admin_ticket(sla_due_at=now + timedelta(hours=3))
+    response = verified_staff_client.get(LIST_URL, {"status": "all"})
+    due_cells = {
+        ticket.pk: text_of(find_one(response, f"#snippet_{ticket.pk}_title").find_parent("tr"))
+        for ticket in (waiting, closed, ours)
+    }
+    assert "in 2" in due_cells[ours.pk] or "in 3" in due_cells[ours.pk], due_cells[ours.pk]
+    for pk in (waiting.pk, closed.pk):
+        assert "in 0" not in due_cells[pk] and "in 1" not in due_cells[pk], due_cells[pk]
+        assert "Overdue" not in due_cells[pk]
+    screen = verified_staff_client.get(f"{LIST_URL}edit/{closed.pk}/")
+    assert "in 1 hour" not in text_of(find_one(screen, "main"))
+
+
 @pytest.mark.parametrize(
     "query",
     [

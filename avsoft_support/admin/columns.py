@@ -309,7 +309,7 @@ class SLADueColumn(InlineCell, Column):
     nothing of ours is due: includes/sla.html's one-line form (``compact``)."""
 
     def render_cell_html(self, instance, parent_context):
-        due = instance.sla_due_at
+        due = instance.response_due_at
         if due and is_overdue(instance):
             cell = format_html(
                 '<span class="avs-sla avs-sla--overdue" title="{}">{}</span>',

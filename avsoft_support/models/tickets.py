@@ -352,6 +352,12 @@ class Ticket(models.Model):
         return self.status in TicketStatus.open_values()
 
     @property
+    def response_due_at(self):
+        """When our response is due, while it is our turn; None once the ticket waits for the
+        customer or is resolved or closed (a due time set before does not count down there)."""
+        return self.sla_due_at if self.status in TicketStatus.our_turn_values() else None
+
+    @property
     def has_unseen_reply(self):
         """Support replied since the customer last looked at the ticket."""
         if self.last_staff_reply_at is None:
