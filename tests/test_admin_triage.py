@@ -435,10 +435,14 @@ def test_columns_show_customer_company_client_status_in_words_product_and_versio
         ["avs-badge", "avs-badge--claimed"],
         "Claimed client",
     )
-    assert text_of(badge) == "Claimed (Claimed client)"
+    # The eye reads the word, a screen reader the whole label, once ("Claimed client", not
+    # "Claimed (Claimed client)").
+    assert text_of(find_one(badge, '[aria-hidden="true"]')) == "Claimed"
+    assert text_of(find_one(badge, ".w-sr-only")) == "Claimed client"
     assert text_of(row["Product and version"]) == "Analyzer 7.1 build 9"
     assert text_of(row["Status"]) == "New"
     assert text_of(row["Criticality"]) == "Normal"
+    assert not select(row["Criticality"], ".w-sr-only")  # "Normal" says it all
     assert text_of(row["Assignee"]) == "—"
     assert row["Customer wrote"].find("time") or text_of(row["Customer wrote"])
 
@@ -472,6 +476,9 @@ def test_criticality_is_a_coloured_badge_with_a_short_word(
     assert badge["class"] == ["avs-criticality", "avs-criticality--1"]
     assert badge["title"] == "Critical: work has stopped"
     assert text_of(badge).startswith("Critical")
+    # A screen reader hears the whole label once, not "Critical: Critical: work has stopped".
+    assert text_of(find_one(badge, ".w-sr-only")) == "Critical: work has stopped"
+    assert text_of(find_one(badge, '[aria-hidden="true"]')) == "Critical"
 
 
 def test_sorting_by_a_column_and_back(verified_staff_client, make_admin_ticket):

@@ -220,10 +220,11 @@ class ClientStatusColumn(InlineCell, Column):
             return super().render_cell_html(instance, parent_context)
         status = self.get_value(instance)
         label = ClientStatus(status).label if status in ClientStatus.values else status
+        # The short word for the eye, the whole label for a screen reader (once, not both).
         return self.td(
             format_html(
-                '<span class="avs-badge avs-badge--{}" title="{}">{}'
-                '<span class="w-sr-only"> ({})</span></span>',
+                '<span class="avs-badge avs-badge--{}" title="{}"><span aria-hidden="true">{}'
+                '</span><span class="w-sr-only">{}</span></span>',
                 status,
                 label,
                 CLIENT_STATUS_SHORT.get(status) or "",
@@ -257,13 +258,18 @@ class CriticalityColumn(InlineCell, Column):
     def render_cell_html(self, instance, parent_context):
         label = str(instance.get_criticality_display())
         short = str(Criticality.short_label(instance.criticality))
+        if short == label:
+            text = label
+        else:  # the short word for the eye, the whole label for a screen reader (once)
+            text = format_html(
+                '<span aria-hidden="true">{}</span><span class="w-sr-only">{}</span>', short, label
+            )
         return self.td(
             format_html(
-                '<span class="avs-criticality avs-criticality--{}" title="{}">{}{}</span>',
+                '<span class="avs-criticality avs-criticality--{}" title="{}">{}</span>',
                 instance.criticality,
                 label,
-                short,
-                format_html('<span class="w-sr-only">: {}</span>', label) if short != label else "",
+                text,
             )
         )
 
