@@ -115,9 +115,7 @@ def test_the_database_reads_the_index(printer):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 read of SQLite")
-def test_more_matches_than_the_id_list_keeps_the_index_in_the_query(
-    make_admin_ticket, monkeypatch
-):
+def test_more_matches_than_the_id_list_keeps_the_index_in_the_query(make_admin_ticket, monkeypatch):
     """Past ``SQLITE_MATCH_IDS`` matches the ids are not listed: the listing's queries read
     the FTS5 table themselves, and find the same tickets."""
     matching = [make_admin_ticket(subject=f"Сканер не сканирует {n}").pk for n in range(3)]
