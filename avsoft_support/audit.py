@@ -19,7 +19,11 @@ Labels and readable messages for the history views are in admin/log_actions.py.
 
 import uuid
 
-from wagtail.log_actions import log
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from wagtail.log_actions import get_active_log_context, registry
+from wagtail.models import ModelLogEntry
 
 TICKET_CREATE = "avsoft_support.ticket.create"
 TICKET_REPLY = "avsoft_support.ticket.reply"
@@ -41,6 +45,39 @@ TICKET_FOLLOW = "avsoft_support.ticket.follow"
 TICKET_CC = "avsoft_support.ticket.cc"
 TICKET_RATE = "avsoft_support.ticket.rate"
 CLIENT_SHARING = "avsoft_support.client.sharing"
+
+
+def log(instance, action, user=None, uuid=None, data=None):
+    """Wagtail's ``log()``, the same entry, without reading back what is in hand.
+
+    Wagtail saves an entry through ``full_clean()``, whose foreign-key checks read the content
+    type and the user from the database again (two SELECTs per entry, on every ticket filed
+    or changed): the content type comes from Django's cache and the user is the one acting.
+    Everything else is validated as Wagtail does it, the registered action included. A model
+    with a log model of its own (pages) goes through Wagtail unchanged.
+    """
+    registry.scan_for_actions()
+    if registry.get_log_model_for_instance(instance) is not ModelLogEntry:
+        return registry.log(instance, action, user=user, uuid=uuid, data=data)
+    if instance.pk is None:
+        raise ValueError(
+            f"Attempted to log an action for object {instance!r} with empty primary key"
+        )
+    context = get_active_log_context()
+    entry = ModelLogEntry(
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+        label=ModelLogEntry.objects.get_instance_title(instance),
+        action=action,
+        timestamp=timezone.now(),
+        data=data or {},
+        user=user or context.user,
+        uuid=uuid or context.uuid,
+        object_id=str(instance.pk),
+    )
+    entry.full_clean(exclude=["content_type", "user"])
+    # Model.save itself: BaseLogEntry.save() would run full_clean() again, with the reads.
+    models.Model.save(entry)
+    return entry
 
 
 def log_separately(instance, action, user, data=None):

@@ -36,6 +36,7 @@ secrets: no passwords, tokens or internal notes.
 
 import logging
 from datetime import datetime
+from threading import local
 
 from django import VERSION as DJANGO_VERSION
 from django.conf import settings
@@ -68,14 +69,16 @@ logger = logging.getLogger(__name__)
 # Helpers -------------------------------------------------------------------------------------
 
 
-def site_and_page_of(ticket):
+def site_and_page_of(ticket, desk=None):
     """The site and support page a ticket's mails speak for: the page it was filed on while
-    live, else the first live support page of that page's site, else the first one anywhere."""
+    live, else the first live support page of that page's site, else the first one anywhere.
+    ``desk``: Support settings in hand (with their site), used when they are that site's."""
     page = site = None
     filed_on = ticket.support_page
     if filed_on is not None:
-        site = filed_on.get_site()
-        page = filed_on.specific if filed_on.live else find_support_page(site)
+        site = _site_of(filed_on, desk)
+        # Only its URLs are used: its own fields stay unread (no query for them).
+        page = filed_on.get_specific(deferred=True) if filed_on.live else find_support_page(site)
     # Tickets show on any live support page, so a link elsewhere still leads to it.
     page = page or find_support_page()
     if site is None and page is not None:
@@ -132,8 +135,34 @@ def invoice_number_url(site):
     return site.root_url + path
 
 
+# The site -> its Support settings relation, to see whether _site_of loaded them already.
+_SITE_OF_DESK = SupportSettings._meta.get_field("site")
+_DESK_OF_SITE = _SITE_OF_DESK.remote_field
+
+
+def _site_of(page, desk=None):
+    """The page's site, as ``page.get_site()`` finds it, with the site's Support settings:
+    ``desk`` when they are that site's and hold it, else read in the same query (``_desk``
+    then reads nothing)."""
+    url_parts = page.get_url_parts()
+    if url_parts is None:
+        return None  # not routable
+    site_id = url_parts[0]
+    if desk is not None and desk.site_id == site_id and _SITE_OF_DESK.is_cached(desk):
+        _DESK_OF_SITE.set_cached_value(desk.site, desk)
+        return desk.site
+    desk = SupportSettings.base_queryset().select_related("site").filter(site_id=site_id).first()
+    if desk is None:  # never saved for this site: _desk makes them as before
+        return Site.objects.get(id=site_id)
+    return desk.site
+
+
 def _desk(site):
-    return SupportSettings.for_site(site) if site is not None else None
+    if site is None:
+        return None
+    if _DESK_OF_SITE.is_cached(site) and _DESK_OF_SITE.get_cached_value(site) is not None:
+        return _DESK_OF_SITE.get_cached_value(site)
+    return SupportSettings.for_site(site)
 
 
 def _send(name, recipients, context, desk, *, to_staff, answerable=True):
@@ -189,8 +218,11 @@ def _site_name(site):
     return (site.site_name if site else "") or getattr(settings, "WAGTAIL_SITE_NAME", "")
 
 
-def _context(ticket, message=None, **extra):
-    site, page = site_and_page_of(ticket)
+def _context(ticket, message=None, *, files=None, desk=None, **extra):
+    """The context every ticket mail shares, and the site it speaks for. ``files``: the
+    message's attachments, ``desk``: the Support settings, when they are in hand (read from
+    the database otherwise)."""
+    site, page = site_and_page_of(ticket, desk)
     context = {
         "ticket": ticket,
         # Once the customer deleted their account, the ticket has no author.
@@ -203,7 +235,9 @@ def _context(ticket, message=None, **extra):
     if message is not None:
         context["message"] = message
         context["body_html"] = render_markdown(message.body)
-        context["attachments"] = list(message.attachments.all())
+        context["attachments"] = (
+            list(files) if files is not None else list(message.attachments.all())
+        )
     return context, site
 
 
@@ -236,14 +270,12 @@ def _customer_address(ticket):
     return ticket.author.email if ticket.author_id else ""
 
 
+# What a ticket's mails show of it, read with it.
+_TICKET_RELATED = ("author", "author__support_profile", "assignee", "product", "support_page")
+
+
 def _ticket(ticket_id):
-    return (
-        Ticket.objects.select_related(
-            "author", "author__support_profile", "assignee", "product", "support_page"
-        )
-        .filter(pk=ticket_id)
-        .first()
-    )
+    return Ticket.objects.select_related(*_TICKET_RELATED).filter(pk=ticket_id).first()
 
 
 def _message(message_id):
@@ -265,15 +297,31 @@ def _message(message_id):
 # Senders (the tasks) ----------------------------------------------------------------------------
 
 
-def _first_message(ticket):
-    return ticket.messages.public().order_by("created_at", "pk").first()
+def _ticket_and_first_message(ticket_id):
+    """The ticket (as ``_ticket`` reads it) and its first public message, in one query while
+    it has one."""
+    message = (
+        Message.objects.public()
+        .filter(ticket_id=ticket_id)
+        .select_related("ticket", *(f"ticket__{name}" for name in _TICKET_RELATED))
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if message is None:
+        return _ticket(ticket_id), None
+    return message.ticket, message
 
 
 def send_ticket_created(ticket_id):
-    ticket = _ticket(ticket_id)
+    in_hand = _in_hand(ticket_id)
+    if in_hand is not None:
+        ticket, message, files, desk = in_hand
+    else:
+        ticket, message = _ticket_and_first_message(ticket_id)
+        files = desk = None
     if ticket is None:
         return 0
-    context, site = _context(ticket, _first_message(ticket))
+    context, site = _context(ticket, message, files=files, desk=desk)
     desk = _desk(site)
     sent = _send(
         "ticket_created", _support_addresses(desk, site, ticket), context, desk, to_staff=True
@@ -332,7 +380,7 @@ def send_status_changed(ticket_id, old, new):
 
 
 def send_ticket_assigned(ticket_id, assignee_id, by_id=None):
-    ticket = _ticket(ticket_id)
+    ticket, first_message = _ticket_and_first_message(ticket_id)
     # Reassigned (or unassigned) before this ran: the mail would send someone to a ticket
     # that is no longer theirs.
     if ticket is None or ticket.assignee_id != assignee_id:
@@ -340,7 +388,7 @@ def send_ticket_assigned(ticket_id, assignee_id, by_id=None):
     by = get_user_model().objects.filter(pk=by_id).first() if by_id is not None else None
     context, site = _context(
         ticket,
-        _first_message(ticket),
+        first_message,
         assignee_name=user_display_name(ticket.assignee),
         assigned_by=user_display_name(by),
     )
@@ -357,11 +405,11 @@ def _local_time(moment, desk):
 
 
 def _send_escalation(name, ticket_id):
-    ticket = _ticket(ticket_id)
+    ticket, first_message = _ticket_and_first_message(ticket_id)
     # Answered (or done) since it was claimed: nobody needs the mail any more.
     if ticket is None or ticket.first_response_at is not None or not ticket.is_open:
         return 0
-    context, site = _context(ticket, _first_message(ticket))
+    context, site = _context(ticket, first_message)
     desk = _desk(site)
     context["due_at"] = _local_time(ticket.sla_due_at, desk)
     assignee = _assignee_address(ticket)
@@ -431,20 +479,54 @@ if DJANGO_VERSION >= (6, 0):
     send_waiting_reminder = task(send_waiting_reminder)
     send_ticket_auto_closed = task(send_ticket_auto_closed)
 
-    def _after_commit(sender, *args):
-        transaction.on_commit(lambda: sender.enqueue(*args), robust=True)
+    def _run(sender, *args):
+        sender.enqueue(*args)
 
 else:
 
-    def _after_commit(sender, *args):
-        transaction.on_commit(lambda: sender(*args), robust=True)
+    def _run(sender, *args):
+        sender(*args)
+
+
+# What the request that filed a ticket has in hand, for its sender when that runs right after
+# the commit in the same thread (the default immediate task backend; Django 5.2): the rows it
+# has just written, so the sender need not read them back. A task worker reads them instead.
+_handed_over = local()
+
+
+def _after_commit(sender, *args, in_hand=None):
+    def run():
+        _handed_over.value = in_hand
+        try:
+            _run(sender, *args)
+        finally:
+            _handed_over.value = None
+
+    transaction.on_commit(run, robust=True)
+
+
+def _in_hand(ticket_id):
+    """(ticket, its first message, that message's attachments, the Support settings it was
+    filed under) handed over for this ticket by the request that filed it, or None."""
+    in_hand = getattr(_handed_over, "value", None)
+    if in_hand is None or in_hand[0].pk != ticket_id:
+        return None
+    return in_hand
 
 
 # What tickets.py calls ------------------------------------------------------------------
 
 
-def ticket_created(ticket):
-    _after_commit(send_ticket_created, ticket.pk)
+def ticket_created(ticket, message=None, attachments=None, support_settings=None):
+    """``message`` and its ``attachments``: what the ticket was filed with, and the
+    ``support_settings`` it was filed under, when in hand (the mails then do not read them
+    back when sent right after the commit)."""
+    in_hand = (
+        (ticket, message, list(attachments or ()), support_settings)
+        if message is not None
+        else None
+    )
+    _after_commit(send_ticket_created, ticket.pk, in_hand=in_hand)
 
 
 def customer_replied(message):

@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import path, re_path
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from . import following, ratings, tickets
 from .conf import app_settings
@@ -307,12 +307,18 @@ class SupportPageMixin(SupportPageBase):
 
     def file_ticket(self, request, form, profile):
         """Store the ticket, its first message and its files; returns the ticket."""
+        support_settings = self.get_site_settings(request)
+        # Their site is the request's, which Wagtail's routing has read: the ticket's mails
+        # take it from them rather than reading it again.
+        site = Site.find_for_request(request)
+        if site is not None and support_settings.site_id == site.pk:
+            support_settings.site = site
         return tickets.create_ticket(
             author=request.user,
             profile=profile,
             data=form.cleaned_data,
             files=form.cleaned_data["attachments"],
-            support_settings=self.get_site_settings(request),
+            support_settings=support_settings,
             support_page=self,
         )
 

@@ -146,8 +146,20 @@ def reindex(ticket_ids):
     Ticket.objects.bulk_update(tickets, ["search_text"], batch_size=500)
 
 
+# Set on a new ticket's first message whose words went in with the ticket (prepare_new_ticket).
+_INDEXED_WITH_TICKET = "_avsoft_support_indexed_with_ticket"
+
+
+def indexed_with_ticket(message):
+    """Mark an unsaved message whose words its new ticket's text holds already: saving it
+    appends nothing."""
+    setattr(message, _INDEXED_WITH_TICKET, True)
+
+
 def append_message(message):
     """A new message's words go onto its ticket's text: one UPDATE, nothing read."""
+    if getattr(message, _INDEXED_WITH_TICKET, False):
+        return
     extra = normalize(message.body, MESSAGE_LIMIT)
     if not extra:
         return
@@ -160,9 +172,11 @@ def append_message(message):
         ticket.search_text = f"{ticket.search_text} {extra}"[:TEXT_LIMIT]
 
 
-def prepare_new_ticket(ticket):
+def prepare_new_ticket(ticket, first_message=""):
     """A ticket about to be filed: its own words go in with the INSERT (its messages add theirs
     as they come; Ticket.save() puts the number's forms in front once the number exists).
+    ``first_message``: the body of the message it is filed with, whose words then go in too
+    (mark that message with ``indexed_with_ticket``), as ``append_message`` would add them.
     No query when the author's profile is already loaded, as on the filing path."""
     author = ticket.author if ticket.author_id else None
     profile = None
@@ -175,7 +189,9 @@ def prepare_new_ticket(ticket):
                 .select_related("client_account")
                 .first()
             )
-    ticket.search_text = ticket_head(ticket, author, profile)
+    head = ticket_head(ticket, author, profile)
+    extra = normalize(first_message, MESSAGE_LIMIT)
+    ticket.search_text = (f"{head} {extra}" if head and extra else head or extra)[:TEXT_LIMIT]
 
 
 def backfill(using="default", batch=1000):

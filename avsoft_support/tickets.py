@@ -42,9 +42,8 @@ from contextlib import contextmanager
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from wagtail.log_actions import log
 
-from . import notifications
+from . import notifications, search_index
 from .audit import (
     CLIENT_VERIFY,
     TICKET_ASSIGN,
@@ -54,6 +53,7 @@ from .audit import (
     TICKET_NOTE,
     TICKET_REPLY,
     TICKET_STATUS,
+    log,
     log_separately,
 )
 from .clients import status as client_status
@@ -193,6 +193,9 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
     optionally, invoice_number (used only while the profile has none). ``support_page``: the
     page it was filed on, whose site the notifications speak for.
     """
+    # In a transaction of its own (not inside a caller's), the mails go out as it commits,
+    # before anyone could change what was written: they are given the rows in hand.
+    own_transaction = not transaction.get_connection().in_atomic_block
     with _files_taken_back_on_failure() as saved_names, transaction.atomic():
         number = (data.get("invoice_number") or "").strip()
         matched = None
@@ -204,7 +207,8 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
         status = profile.client_status
         due = first_response_due(support_settings, status, now)
         product = data.get("product")
-        ticket = Ticket.objects.create(
+        description = data.get("description", "")
+        ticket = Ticket(
             subject=data["subject"],
             product=product,
             product_other="" if product is not None else data.get("product_other", ""),
@@ -224,9 +228,13 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
             last_customer_reply_at=now,
             support_page=support_page,
         )
-        message = Message.objects.create(
-            ticket=ticket, author=author, body=data.get("description", ""), created_at=now
-        )
+        # The first message's words go in with the ticket's own (and the number's, in the one
+        # UPDATE Ticket.save() makes for it), not in an UPDATE of their own.
+        search_index.prepare_new_ticket(ticket, first_message=description)
+        ticket.save(force_insert=True)
+        message = Message(ticket=ticket, author=author, body=description, created_at=now)
+        search_index.indexed_with_ticket(message)
+        message.save(force_insert=True)
         attachments = _store_attachments(message, files, saved_names)
         log(
             instance=ticket,
@@ -242,7 +250,10 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
         if matched is not None:
             # The match was logged on the account before this ticket existed.
             log_separately(ticket, CLIENT_VERIFY, author, client_status.match_log_data(profile))
-        notifications.ticket_created(ticket)
+        if own_transaction:
+            notifications.ticket_created(ticket, message, attachments, support_settings)
+        else:
+            notifications.ticket_created(ticket)
     return ticket
 
 

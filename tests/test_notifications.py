@@ -3,7 +3,9 @@
 import django
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from avsoft_support import notifications, tickets
@@ -55,6 +57,51 @@ def test_new_ticket_goes_to_the_support_addresses(file_ticket, mailoutbox, setti
         assert "trace.log" in part
         assert admin_link in part
     assert admin_link in hrefs(html_of(mail))
+
+
+def mail_as_read(mail):
+    """What a recipient gets, but the Message-ID (new for every mail)."""
+    headers = {k: v for k, v in mail.extra_headers.items() if k != "Message-ID"}
+    return (
+        mail.subject,
+        mail.from_email,
+        mail.to,
+        mail.reply_to,
+        headers,
+        mail.body,
+        mail.alternatives,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mails_of_a_filed_ticket_are_those_a_task_worker_would_send(
+    client, member, support_page, support_settings, product, mailoutbox
+):
+    """Filed in its own transaction, the ticket's mails go out as it commits, from the rows the
+    request has in hand: the same mails a task worker sends from the database."""
+    client.force_login(member)
+    files = [SimpleUploadedFile(name, b"x" * 10, "text/plain") for name in ("b.log", "a.txt")]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            support_page.url + "new/", ticket_form_data(product, attachments=files)
+        )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(author=member)
+    at_filing = [mail_as_read(mail) for mail in mailoutbox]
+    assert [mail.to for mail in mailoutbox] == [SUPPORT, ["member@example.com"]]
+    assert "b.log" in mailoutbox[0].body and "a.txt" in mailoutbox[0].body
+    # Nothing written was read back for them.
+    read_back = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(('SELECT "avsoft_support_message"', 'SELECT "avsoft_support_att'))
+    ]
+    assert read_back == []
+
+    mailoutbox.clear()
+    worker = getattr(notifications.send_ticket_created, "call", notifications.send_ticket_created)
+    assert worker(ticket.pk) == 2
+    assert [mail_as_read(mail) for mail in mailoutbox] == at_filing
 
 
 def test_nothing_is_sent_before_the_commit(
