@@ -32,13 +32,15 @@ QUEUE_ORDER_HELP = _(
 )
 
 
+# The statuses are written into the SQL (models.tickets.StatusListedIn) so that SQLite reads
+# the partial indexes of the queue and its counters.
 def open_q():
-    return Q(status__in=TicketStatus.open_values())
+    return Q(status__listed_in=TicketStatus.open_values())
 
 
 def needs_action_q():
     """Open and waiting for us (new, customer replied, in progress), not for the customer."""
-    return Q(status__in=TicketStatus.our_turn_values())
+    return Q(status__listed_in=TicketStatus.our_turn_values())
 
 
 def overdue_q(now=None):

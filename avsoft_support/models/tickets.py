@@ -368,6 +368,33 @@ class Ticket(models.Model):
         )
 
 
+class StatusListedIn(models.Lookup):
+    """``status__listed_in=[...]``: ``status IN ('new', 'replied', …)`` with the statuses
+    written into the SQL rather than bound as parameters.
+
+    SQLite uses a partial index (the queue's, the counters') only when it sees that the query's
+    condition implies the index's, and it cannot see through bound parameters: with them, the
+    counters' aggregate read every open ticket's row (34 ms at 100,000 tickets instead of 4).
+    Only the fixed TicketStatus values can be written in, so nothing typed reaches the SQL.
+    """
+
+    lookup_name = "listed_in"
+
+    def get_prep_lookup(self):
+        values = list(self.rhs)
+        if not values or any(value not in TicketStatus.values for value in values):
+            raise ValueError(f"listed_in takes ticket statuses, not {values!r}")
+        return values
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        listed = ", ".join(f"'{value}'" for value in self.rhs)
+        return f"{lhs} IN ({listed})", params
+
+
+Ticket._meta.get_field("status").register_lookup(StatusListedIn)
+
+
 class MessageQuerySet(models.QuerySet):
     def public(self):
         """What the customer may see: everything but internal notes."""
