@@ -17,7 +17,7 @@ from ..models import (
     user_display_name,
 )
 from ..permissions import assignable_users
-from ..triage import needs_action_q, overdue_q
+from ..triage import needs_action_q, open_q, overdue_q
 
 
 def assignee_choices():
@@ -96,7 +96,7 @@ class TicketFilterSet(WagtailFilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == self.OPEN:
-            return queryset.filter(status__in=TicketStatus.open_values())
+            return queryset.filter(open_q())
         if value == self.ALL:
             return queryset
         return queryset.filter(status=value)
