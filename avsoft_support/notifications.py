@@ -2,7 +2,8 @@
 
 Who gets what:
     new ticket          -> the support addresses (SupportSettings.notification_emails), and
-                           the customer a receipt (ticket_received)
+                           the customer a receipt (ticket_received), which for a ticket filed
+                           by e-mail lists the details it lacks (missing_details)
     customer reply      -> the support addresses, and the ticket's assignee
     public staff reply  -> the customer, and the ticket's followers (ticket_follower)
     status change       -> the customer (when staff change it), and the followers; a
@@ -103,6 +104,30 @@ def bounce_context(ticket=None):
         "ticket_url": customer_ticket_url(ticket, page) if ticket is not None else "",
         "admin_url": staff_ticket_url(ticket) if ticket is not None else "",
     }
+
+
+# What the filing rules ask of every ticket and a ticket filed by e-mail may lack, in the
+# order of the form.
+_DETAILS = (
+    (
+        lambda ticket: (ticket.product_id or ticket.product_other) and ticket.product_version,
+        gettext_lazy("the product and its exact version"),
+    ),
+    (lambda ticket: ticket.os_version, gettext_lazy("the operating system version")),
+    (lambda ticket: ticket.steps_to_problem, gettext_lazy("the steps that led to the problem")),
+    (
+        lambda ticket: ticket.steps_to_reproduce,
+        gettext_lazy("the steps to reproduce it in our lab"),
+    ),
+)
+
+
+def missing_details(ticket, first_message):
+    """The details the receipt asks for: those a ticket filed by e-mail lacks (the web form
+    asks for them all); none for a ticket filed on the page."""
+    if first_message is None or not first_message.via_email:
+        return []
+    return [label for given, label in _DETAILS if not given(ticket)]
 
 
 def customer_ticket_url(ticket, page=None):
@@ -326,7 +351,11 @@ def send_ticket_created(ticket_id):
     sent = _send(
         "ticket_created", _support_addresses(desk, site, ticket), context, desk, to_staff=True
     )
-    receipt = {**context, "invoice_url": invoice_number_url(site)}
+    receipt = {
+        **context,
+        "invoice_url": invoice_number_url(site),
+        "missing_details": missing_details(ticket, message),
+    }
     sent += _send("ticket_received", [_customer_address(ticket)], receipt, desk, to_staff=False)
     return sent
 

@@ -185,13 +185,17 @@ def _log_status(ticket, old, new, by, **extra):
     log_separately(ticket, TICKET_STATUS, by, {"old": old, "new": new, **extra})
 
 
-def create_ticket(*, author, profile, data, files=(), support_settings, support_page=None):
+def create_ticket(
+    *, author, profile, data, files=(), support_settings, support_page=None, via_email=False
+):
     """File a ticket: the ticket, its first message and its files, in one transaction.
 
     ``data``: subject, product (a Product or None), product_other, product_version, os_version,
     criticality, description (the first message), steps_to_problem, steps_to_reproduce and,
     optionally, invoice_number (used only while the profile has none). ``support_page``: the
-    page it was filed on, whose site the notifications speak for.
+    page it was filed on, whose site the notifications speak for. ``via_email``: filed by
+    e-mail (inbound.receive), where the details the form asks for may be missing; the receipt
+    asks for them.
     """
     # In a transaction of its own (not inside a caller's), the mails go out as it commits,
     # before anyone could change what was written: they are given the rows in hand.
@@ -232,7 +236,9 @@ def create_ticket(*, author, profile, data, files=(), support_settings, support_
         # UPDATE Ticket.save() makes for it), not in an UPDATE of their own.
         search_index.prepare_new_ticket(ticket, first_message=description)
         ticket.save(force_insert=True)
-        message = Message(ticket=ticket, author=author, body=description, created_at=now)
+        message = Message(
+            ticket=ticket, author=author, body=description, created_at=now, via_email=via_email
+        )
         search_index.indexed_with_ticket(message)
         message.save(force_insert=True)
         attachments = _store_attachments(message, files, saved_names)

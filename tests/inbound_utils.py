@@ -1,4 +1,5 @@
-"""Raw replies to ticket mails, built the way a mail client builds them."""
+"""Raw replies to ticket mails, and new mails to the support address, built the way a mail
+client builds them."""
 
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -41,3 +42,33 @@ def reply_mail(
         maintype, subtype = mime.split("/")
         mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
     return bytes(mail)
+
+
+def new_mail(
+    sender,
+    subject="Export stops at 50%",
+    text="The export of the yearly report stops at 50%.",
+    *,
+    to=REPLY_BASE,
+    attachments=(),
+    headers=None,
+    message_id=None,
+):
+    """A member's new mail to the support address, with an earlier exchange quoted below it
+    as mail clients quote a forwarded conversation. ``attachments``: (name, bytes, mime)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate()
+    message["Message-ID"] = message_id or make_msgid(domain="customer.example")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(
+        f"{text}\n\nOn Thu, 3 Dec 2026 at 09:00, Olga <olga@customer.example> wrote:\n"
+        "> The quoted colleague's mail that must not become the ticket.\n"
+    )
+    for name, content, mime in attachments:
+        maintype, subtype = mime.split("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    return bytes(message)

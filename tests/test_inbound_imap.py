@@ -15,8 +15,8 @@ from django.test import TestCase, override_settings
 from avsoft_support.inbound.receive import receive_mail
 from avsoft_support.inbound.sources import PROCESSED_KEYWORD
 from avsoft_support.mail_threads import reply_address, thread_id
-from avsoft_support.models import InboundMail
-from tests.inbound_utils import REPLY_BASE, reply_mail
+from avsoft_support.models import InboundMail, SupportSettings, Ticket
+from tests.inbound_utils import REPLY_BASE, new_mail, reply_mail
 from tests.unit.test_inbound_parse import OURS, REPLIES, load_fixture
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +209,27 @@ def test_a_mailbox_without_its_password_is_reported_not_skipped(desk, monkeypatc
     monkeypatch.delenv("TEST_SUPPORT_IMAP_PASSWORD")
     with pytest.raises(CommandError, match="TEST_SUPPORT_IMAP_PASSWORD"):
         fetch()
+
+
+def test_a_new_ticket_by_mail_fetched_twice_files_one_ticket(desk, ticket):
+    desk_settings = SupportSettings.objects.get(imap_host=desk.host)
+    desk_settings.new_tickets_by_email = True
+    desk_settings.save()
+    member = ticket.author
+    raw = new_mail(member.email, "Licence server is down", message_id="<new@client.example>")
+    uids = [deliver(desk, raw), deliver(desk, raw)]  # delivered twice
+
+    fetch()
+    fetch()  # and a second run finds nothing new
+
+    [filed] = Ticket.objects.exclude(pk=ticket.pk)
+    assert (filed.subject, filed.author) == ("Licence server is down", member)
+    assert [m.body for m in filed.messages.all()] == [
+        "The export of the yearly report stops at 50%."
+    ]
+    assert all(PROCESSED_KEYWORD in desk.flags(uid) for uid in uids)
+    # One mail to support and one receipt, once.
+    assert sorted(address for m in mail.outbox for address in m.to) == [
+        "desk@example.com",
+        member.email,
+    ]

@@ -15,6 +15,11 @@
   a waiting one as a web reply does, and notifies the same people), with the quoted history and
   signature cut off, the whole original kept for staff, and the files that fit the site's
   attachment limits; files that do not are listed in a reply to the sender.
+* **filed**: a mail that names no ticket, when the site's Support settings accept new tickets
+  by e-mail and it comes from the confirmed address of an active user, becomes a new ticket
+  through ``tickets.create_ticket`` (the web form's own path): the subject, the text cut and
+  the files limited as for a reply. The product, versions and steps the form asks for are
+  left empty, and the receipt asks for them. Otherwise such mail is refused as before.
 
 The row and the message are written in one transaction: if anything fails (a storage error,
 a crash), nothing is saved and the message stays unprocessed in the mailbox for the next run.
@@ -25,14 +30,26 @@ import hashlib
 import logging
 from email.utils import parseaddr
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext
+from wagtail.models import Site
 
 from .. import notifications, tickets
 from ..mail import from_email, send_mail
 from ..mail_threads import find_code
-from ..models import InboundMail, InboundOutcome, SupportSettings, Ticket, TicketStatus
+from ..models import (
+    InboundMail,
+    InboundOutcome,
+    MemberProfile,
+    SupportSettings,
+    Ticket,
+    TicketStatus,
+)
+from ..models.pages import find_support_page
 from ..permissions import can_change_tickets
 from ..ratelimit import RateLimit
 from .parse import parse_mail
@@ -41,6 +58,8 @@ logger = logging.getLogger("avsoft_support.inbound")
 
 # The longest message the web form takes (forms.tickets): the rest is kept for staff only.
 MAX_BODY = 50000
+# Ticket.subject's length.
+MAX_SUBJECT = 200
 
 # Reason codes kept on InboundMail.reason.
 NO_TICKET = "no_ticket"
@@ -100,7 +119,7 @@ def _decide(mail, row):
     if pk is None:
         pk, valid = find_code(mail.in_reply_to + mail.references)
     if pk is None:
-        return _refuse(row, mail, NO_TICKET)
+        return _new_ticket(row, mail)
     if not valid:
         # A forgery or a mangled address: no reply, which would only confirm the address.
         return _refuse(row, mail, FORGED_CODE)
@@ -139,6 +158,107 @@ def _decide(mail, row):
             ticket=ticket,
             refused=refused,
             support_settings=support_settings,
+        )
+    return row
+
+
+def _desk_addressed(mail):
+    """The Support settings of the site the mail was written to: the one whose address for
+    replies is among its recipients (plus part ignored), else those of the site the mails
+    with no ticket link to (notifications.bounce_context)."""
+    addressed = {_without_tag(address) for address in mail.recipients}
+    for desk in SupportSettings.objects.exclude(reply_address="").select_related("site"):
+        if _without_tag(desk.reply_address.lower()) in addressed:
+            return desk
+    page = find_support_page()
+    site = page.get_site() if page is not None else None
+    if site is None:
+        site = Site.objects.filter(is_default_site=True).first()
+    return SupportSettings.for_site(site) if site is not None else None
+
+
+def _without_tag(address):
+    local, _at, domain = address.rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _confirmed_member(address):
+    """The active user whose confirmed address this is (registration or a confirmed change
+    set ``email_confirmed_at``; a change not yet confirmed is not their address), or None;
+    also None when two accounts share the address, since nobody could tell whose ticket."""
+    if not address:
+        return None
+    email_field = get_user_model().get_email_field_name()
+    users = list(
+        get_user_model()
+        ._default_manager.filter(
+            **{f"{email_field}__iexact": address},
+            is_active=True,
+            support_profile__email_confirmed_at__isnull=False,
+        )
+        .select_related("support_profile")[:2]
+    )
+    return users[0] if len(users) == 1 else None
+
+
+def _subject(mail):
+    subject = " ".join(mail.subject.split())[:MAX_SUBJECT].strip()
+    if subject:
+        return subject
+    # Stored on the ticket, so in the site's language like the desk's mails.
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext("No subject (ticket by e-mail)")
+
+
+def _new_ticket(row, mail):
+    """File the mail as a new ticket when the site accepts them and a confirmed member sent
+    it; refuse it as naming no ticket otherwise."""
+    desk = _desk_addressed(mail)
+    if desk is None or not desk.new_tickets_by_email:
+        return _refuse(row, mail, NO_TICKET)
+    member = _confirmed_member(mail.sender)
+    if member is None:
+        return _refuse(row, mail, NO_TICKET)
+    files, refused = _files(mail.attachments, desk)
+    body = mail.reply_text[:MAX_BODY]
+    if not body.strip() and not files:
+        return _refuse(row, mail, EMPTY, refused=refused, support_settings=desk)
+    # What the form asks for and a mail cannot give stays empty: the receipt asks for it.
+    data = {
+        "subject": _subject(mail),
+        "description": body,
+        "product": None,
+        "product_other": "",
+        "product_version": "",
+        "os_version": "",
+        "steps_to_problem": "",
+        "steps_to_reproduce": "",
+    }
+    with transaction.atomic():
+        # The row first: a duplicate stops here, before any file is written.
+        row.outcome = InboundOutcome.FILED
+        row.refused_files = refused
+        row.save()
+        ticket = tickets.create_ticket(
+            author=member,
+            profile=MemberProfile.objects.for_user(member),
+            data=data,
+            files=files,
+            support_settings=desk,
+            support_page=find_support_page(desk.site),
+            via_email=True,
+        )
+        row.ticket = ticket
+        row.message = ticket.messages.order_by("pk").first()
+        row.save(update_fields=["ticket", "message"])
+    if refused:
+        _bounce(
+            mail,
+            "inbound_files_refused",
+            ticket=ticket,
+            refused=refused,
+            support_settings=desk,
+            new_ticket=True,
         )
     return row
 
@@ -209,8 +329,11 @@ def _known_sender(address):
     return get_user_model()._default_manager.filter(**{f"{email_field}__iexact": address}).exists()
 
 
-def _bounce(mail, name, *, ticket=None, reason="", refused=(), support_settings=None):
-    """One polite reply to a person the desk knows, at most once an hour per address."""
+def _bounce(
+    mail, name, *, ticket=None, reason="", refused=(), support_settings=None, new_ticket=False
+):
+    """One polite reply to a person the desk knows, at most once an hour per address.
+    ``new_ticket``: the mail opened ``ticket`` (rather than answering it)."""
     sender = mail.sender
     if not sender or sender == parseaddr(from_email())[1].lower() or not _known_sender(sender):
         return 0
@@ -223,6 +346,7 @@ def _bounce(mail, name, *, ticket=None, reason="", refused=(), support_settings=
         "reason": reason,
         "refused": list(refused),
         "subject": mail.subject,
+        "new_ticket": new_ticket,
         "max_size": support_settings.attachment_max_size if support_settings else 0,
         "max_files": support_settings.attachments_per_message if support_settings else 0,
         **notifications.bounce_context(ticket),

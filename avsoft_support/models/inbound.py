@@ -8,6 +8,7 @@ from .tickets import Message, Ticket
 
 class InboundOutcome(models.TextChoices):
     ADDED = "added", _("added to the ticket")
+    FILED = "filed", _("filed as a new ticket")
     REFUSED = "refused", _("refused")
     DROPPED = "dropped", _("dropped as automatic")
 

@@ -131,6 +131,18 @@ class SupportSettings(BaseSiteSetting):
             "staff answer in the admin, behind the second factor."
         ),
     )
+    # Off by default: a mail carries none of the details the regulations ask for (product,
+    # versions, steps), so a desk turns it on knowingly; the receipt asks for them.
+    new_tickets_by_email = models.BooleanField(
+        _("accept new tickets by e-mail"),
+        default=False,
+        help_text=_(
+            "A mail to the address for replies that answers no ticket opens a new ticket when "
+            "it comes from the confirmed address of an active user; the receipt asks for the "
+            "product, versions and steps the form would have asked for. Off: such mail gets a "
+            "polite answer pointing to the support page."
+        ),
+    )
     imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_security = models.CharField(
@@ -226,6 +238,7 @@ class SupportSettings(BaseSiteSetting):
                 ),
                 FieldPanel("reply_address"),
                 FieldPanel("staff_replies_by_email"),
+                FieldPanel("new_tickets_by_email"),
                 FieldPanel("imap_host"),
                 FieldPanel("imap_port"),
                 FieldPanel("imap_security"),
