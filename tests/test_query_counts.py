@@ -254,6 +254,28 @@ def test_the_triage_list_renders_no_template_per_row(
     assert edit["href"] == rows[0].select_one("td.avs-subject .title-wrapper a")["href"]
 
 
+def test_a_search_sorts_its_matches_without_joining_them(
+    verified_staff_client, make_admin_ticket, support_staff
+):
+    """The page's ids are found in order on the ticket table alone; only the page's 50 rows
+    are then read with customer, profile, account, product and assignee (admin/pagination.py):
+    a search matching thousands of tickets no longer joins every match before sorting."""
+    make_admin_tickets(make_admin_ticket, 60, assignee=support_staff)
+    verified_staff_client.get(STAFF_LIST, {"q": "customer"})
+    with CaptureQueriesContext(connection) as queries:
+        response = verified_staff_client.get(STAFF_LIST, {"q": "customer"})
+    assert len(select(response, "table.avs-queue-table tbody tr")) == 50
+    ticket_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "avsoft_support_ticket"' in q["sql"] and "COUNT(" not in q["sql"]
+    ]
+    ordered = [sql for sql in ticket_reads if "ORDER BY" in sql and "LIMIT" in sql]
+    joined = [sql for sql in ticket_reads if "JOIN" in sql]
+    assert ordered and all("JOIN" not in sql for sql in ordered), ordered
+    assert joined and all("ORDER BY" not in sql for sql in joined), joined
+
+
 def test_the_ticket_screen_runs_the_same_queries_with_5_and_50_tickets(
     verified_staff_client, make_admin_ticket, make_member
 ):
