@@ -214,6 +214,18 @@ class SupportPageMixin(SupportPageBase):
         """Every ticket the member may open: their own and those shared with them."""
         return Ticket.objects.visible_to_member(request.user)
 
+    def ticket_url_maker(self, request):
+        """number -> the ticket's URL on this page, reversing the route once for a whole list
+        rather than once a row."""
+        page_url = self.get_url(request) or ""
+        sample = "0000-0"
+        tail = f"{sample}/"
+        url = self.reverse_subpage("ticket", kwargs={"number": sample})
+        if url.endswith(tail):
+            prefix = page_url + url[: -len(tail)]
+            return lambda number: f"{prefix}{number}/"
+        return lambda number: page_url + self.reverse_subpage("ticket", kwargs={"number": number})
+
     def render_ticket_list(self, request):
         show = request.GET.get("show", "all")
         if show not in LIST_FILTERS:
@@ -237,12 +249,10 @@ class SupportPageMixin(SupportPageBase):
         # The counts above already know the total: no second COUNT query.
         paginator.count = counts[show]
         tickets_page = paginator.get_page(request.GET.get("page"))
-        page_url = self.get_url(request) or ""
         ticket_list = list(tickets_page.object_list)
+        customer_url = self.ticket_url_maker(request)
         for ticket in ticket_list:
-            ticket.customer_url = page_url + self.reverse_subpage(
-                "ticket", kwargs={"number": ticket.number}
-            )
+            ticket.customer_url = customer_url(ticket.number)
             if tab == "company":
                 ticket.author_name = member_display_name(ticket.author)
         filters = [

@@ -92,6 +92,20 @@ def test_ticket_page_with_1_and_40_messages_with_files(
     ), downloads
 
 
+def test_a_member_of_no_client_account_is_not_asked_the_company_rule(
+    client, member, make_ticket, support_page
+):
+    """Most members belong to no client account: their list counts and reads their own
+    tickets by author, without the company rule's UNION (models/tickets.py)."""
+    make_ticket(member)
+    client.force_login(member)
+    client.get("/support/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/support/")
+    assert len(select(response, "main tr.avs-ticket-row")) == 1
+    assert not [q["sql"] for q in queries.captured_queries if "UNION" in q["sql"]]
+
+
 def test_the_authors_ticket_page_reads_profile_and_followers_with_the_ticket(
     client, member, make_ticket, support_page
 ):

@@ -246,7 +246,7 @@ class TicketStatusColumn(InlineCell, Column):
             format_html(
                 '<span class="avs-status avs-status--{}">{}</span>',
                 instance.status,
-                instance.get_status_display(),
+                instance.status_label,
             )
         )
 
@@ -256,7 +256,7 @@ class CriticalityColumn(InlineCell, Column):
     its tooltip."""
 
     def render_cell_html(self, instance, parent_context):
-        label = str(instance.get_criticality_display())
+        label = str(instance.criticality_label)
         short = str(Criticality.short_label(instance.criticality))
         if short == label:
             text = label

@@ -133,7 +133,16 @@ class TicketQuerySet(models.QuerySet):
         """
         if not getattr(user, "is_authenticated", False):
             return self.none()
+        if not self._may_have_colleagues(user):
+            return self.none()
         return self.filter(author_id__in=self._colleague_ids(user)).exclude(author_id=user.pk)
+
+    @staticmethod
+    def _may_have_colleagues(user):
+        """False when the member's profile (read once a request, for the corner box too) names
+        no client account: then nothing is shared with them and the company rule is not asked
+        (most members; a plain author query instead of a UNION)."""
+        return MemberProfile.objects.for_user(user).client_account_id is not None
 
     @staticmethod
     def _colleague_ids(user):
@@ -154,6 +163,8 @@ class TicketQuerySet(models.QuerySet):
             return self.none()
         # One list of authors (the member, then their colleagues) rather than "author = me OR
         # author IN colleagues": PostgreSQL reads such an OR by scanning every ticket.
+        if not self._may_have_colleagues(user):
+            return self.filter(author_id=user.pk)
         me = MemberProfile.user.field.related_model._default_manager.filter(pk=user.pk)
         me = me.values("pk")
         return self.filter(author_id__in=me.union(self._colleague_ids(user)))
@@ -346,6 +357,23 @@ class Ticket(models.Model):
     @property
     def product_name(self):
         return self.product.name if self.product_id else self.product_other
+
+    @property
+    def status_label(self):
+        """The status in words: get_status_display() without rebuilding (and translating) the
+        choices' dict on every call, 0.1 ms each: a list shows 20 or 50 of them."""
+        try:
+            return TicketStatus(self.status).label
+        except ValueError:
+            return self.status
+
+    @property
+    def criticality_label(self):
+        """The criticality in words, as status_label."""
+        try:
+            return Criticality(self.criticality).label
+        except ValueError:
+            return self.criticality
 
     @property
     def is_open(self):
