@@ -35,9 +35,19 @@ class CappedPaginator(WagtailPaginator):
         rows = page.object_list
         if hasattr(rows, "query") and rows.query.select_related:
             ids = list(rows.values_list("pk", flat=True))
-            by_id = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
+            by_id = {row.pk: row for row in self._rows(ids)}
             page.object_list = [by_id[pk] for pk in ids if pk in by_id]
         return page
+
+    def _rows(self, ids):
+        """The rows with these ids, with what the listing's queryset fetches along. Its filters
+        are not asked again: a search's index subquery (PostgreSQL) would run a third time."""
+        source = self.object_list
+        if source.query.annotations:  # computed per row: keep the queryset as it is
+            return source.order_by().filter(pk__in=ids)
+        rows = source.model._default_manager.using(source.db).filter(pk__in=ids).order_by()
+        rows.query.select_related = source.query.select_related
+        return rows.prefetch_related(*source._prefetch_related_lookups)
 
     @cached_property
     def limit(self):
