@@ -624,3 +624,31 @@ def test_inspect_shows_local_times_and_a_dash_for_what_is_not_set(
     assert fields["Assignee"] == fields["Closed"] == "—"
     assert not [value for value in fields.values() if "None" in value]
     assert "Priority" not in fields
+
+
+def test_the_rows_escape_what_customers_and_staff_typed(
+    verified_staff_client, make_admin_ticket, make_member
+):
+    """The rows are written in Python (admin/columns.py), not by templates that escape by
+    default: every value a person typed still reaches the page as text."""
+    evil = '<img src=x onerror="alert(1)">'
+    author = make_member(
+        username="evil", email="a&b@example.com", full_name=f"Ivan {evil}", company=f"Co {evil}"
+    )
+    make_admin_ticket(
+        author=author,
+        subject=f"Subject {evil}",
+        product_other=f"Product {evil}",
+        product_version=f"1.0 {evil}",
+    )
+    response = verified_staff_client.get(LIST_URL)
+    assert b"<img" not in response.content.split(b"<tbody>", 1)[1]
+    [row] = listing_rows(response)
+    texts = {header: text_of(cell) for header, cell in row.items()}
+    assert f"Subject {evil}" in texts["Subject"]
+    assert row["Customer"].select_one(".avs-customer__name").get_text() == f"Ivan {evil}"
+    assert row["Customer"].select_one(".avs-customer__company").get_text() == f", Co {evil}"
+    assert row["Customer"]["title"] == "a&b@example.com"
+    assert texts["Product and version"] == f"Product {evil} 1.0 {evil}"
+    toggle = row["Subject"].select_one("button.w-dropdown__toggle")
+    assert evil in toggle["aria-label"]

@@ -41,7 +41,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-RUNS = int(os.environ.get("BENCH_RUNS", "20"))
+from bench.alignment import OFFSETS, at_offset  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", str(2 * OFFSETS)))  # two rounds at each offset
 SIZES = [int(n) for n in os.environ.get("BENCH_N", "10000").split(",") if n.strip()]
 CUSTOMERS = 500
 BIG_CUSTOMER_TICKETS = 200
@@ -247,10 +249,10 @@ def measure_rounds(pages):
         with CaptureQueriesContext(connection) as captured:
             once()
         queries[label] = len(captured)
-    for _round in range(RUNS):
+    for round_ in range(RUNS):
         for label, once in pages:
             start = time.perf_counter()
-            once()
+            at_offset(round_, once)
             times[label].append((time.perf_counter() - start) * 1000)
     results = []
     for label, _ in pages:
