@@ -652,3 +652,39 @@ def test_the_rows_escape_what_customers_and_staff_typed(
     assert texts["Product and version"] == f"Product {evil} 1.0 {evil}"
     toggle = row["Subject"].select_one("button.w-dropdown__toggle")
     assert evil in toggle["aria-label"]
+
+
+def test_the_rows_speak_each_staff_members_language(
+    verified_staff_client, support_staff, make_admin_ticket
+):
+    """Labels are kept per language (columns._escaped_words): one agent's Russian page must
+    not leave Russian words in the next agent's English one, or the other way round."""
+    from django.utils import translation
+    from wagtail.users.models import UserProfile
+
+    from avsoft_support.admin.columns import CLIENT_STATUS_SHORT
+
+    make_admin_ticket(client_status="current", criticality=Criticality.CRITICAL)
+    profile = UserProfile.get_for_user(support_staff)
+
+    def cells(language):
+        profile.preferred_language = language
+        profile.save()
+        [row] = listing_rows(verified_staff_client.get(LIST_URL))
+        return {header: cell for header, cell in row.items()}, language
+
+    for language in ("ru", "en", "ru"):
+        row, language = cells(language)
+        with translation.override(language):
+            status = str(TicketStatus.NEW.label)
+            critical = str(Criticality.CRITICAL.label)
+            critical_short = str(Criticality.short_label(Criticality.CRITICAL))
+            current_short = str(CLIENT_STATUS_SHORT["current"])
+        by_class = {cell.get("class", [""])[0]: cell for cell in row.values()}
+        assert text_of(by_class["avs-col-status"]) == status
+        badge = by_class["avs-col-criticality"].select_one(".avs-criticality")
+        assert badge["title"] == critical
+        assert badge.select_one('[aria-hidden="true"]').get_text() == critical_short
+        client = by_class["avs-col-client"].select_one('[aria-hidden="true"]')
+        assert client.get_text() == current_short
+    assert status != "New"  # the last round was Russian indeed

@@ -10,6 +10,7 @@ templates.
 """
 
 import html
+from functools import lru_cache
 
 from django.contrib.admin.utils import quote
 from django.templatetags.l10n import unlocalize
@@ -20,8 +21,8 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 from wagtail.admin.templatetags.wagtailadmin_tags import timesince_simple
 from wagtail.admin.ui.tables import (
     BulkActionsCheckboxColumn,
@@ -35,6 +36,7 @@ from wagtail.admin.widgets.button import Button, ButtonWithDropdown
 from ..models import (
     ClientStatus,
     Criticality,
+    TicketStatus,
     member_display_name,
     profile_of,
     user_display_name,
@@ -48,6 +50,26 @@ def _e(value):
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+@lru_cache(maxsize=64)
+def _escaped_words(kind, language):
+    """value -> its escaped label, per vocabulary and language: a row asked for five labels,
+    each a translation and an enum lookup (``language`` keys the cache, unused otherwise)."""
+    words = {
+        "status": TicketStatus.choices,
+        "criticality": Criticality.choices,
+        "criticality_short": [(value, Criticality.short_label(value)) for value in Criticality],
+        "client_status": ClientStatus.choices,
+        "client_status_short": list(CLIENT_STATUS_SHORT.items()),
+    }[kind]
+    return {value: _e(label) for value, label in words}
+
+
+def _word(kind, value):
+    """The escaped label of ``value`` in the active language; the value itself if unknown."""
+    escaped = _escaped_words(kind, get_language()).get(value)
+    return escaped if escaped is not None else _e(value)
 
 
 class InlineCell:
@@ -264,13 +286,13 @@ class ClientStatusColumn(InlineCell, Column):
         if not self.short:
             return super().render_cell_html(instance, parent_context)
         status = self.get_value(instance)
-        label = ClientStatus(status).label if status in ClientStatus.values else status
+        label = _word("client_status", status)
+        short = _escaped_words("client_status_short", get_language()).get(status, "")
         # The short word for the eye, the whole label for a screen reader (once, not both).
-        label = _e(label)
         return self.td(
             SafeString(
                 f'<span class="avs-badge avs-badge--{_e(status)}" title="{label}">'
-                f'<span aria-hidden="true">{_e(CLIENT_STATUS_SHORT.get(status) or "")}</span>'
+                f'<span aria-hidden="true">{short}</span>'
                 f'<span class="w-sr-only">{label}</span></span>'
             )
         )
@@ -288,7 +310,7 @@ class TicketStatusColumn(InlineCell, Column):
         return self.td(
             SafeString(
                 f'<span class="avs-status avs-status--{_e(instance.status)}">'
-                f"{_e(instance.status_label)}</span>"
+                f"{_word('status', instance.status)}</span>"
             )
         )
 
@@ -298,8 +320,8 @@ class CriticalityColumn(InlineCell, Column):
     its tooltip."""
 
     def render_cell_html(self, instance, parent_context):
-        label = _e(instance.criticality_label)
-        short = _e(Criticality.short_label(instance.criticality))
+        label = _word("criticality", instance.criticality)
+        short = _word("criticality_short", instance.criticality)
         if short == label:
             text = label
         else:  # the short word for the eye, the whole label for a screen reader (once)
@@ -335,7 +357,7 @@ class LastCustomerActivityColumn(InlineCell, DateColumn):
                 '<button type="button" class="w-human-readable-date" data-controller="w-tooltip"'
                 f' data-w-tooltip-content-value="{_e(tooltip)}"'
                 ' data-w-tooltip-placement-value="top"><time class="w-human-readable-date__date"'
-                f' datetime="{_e(dateformat.format(local, "c"))}">'
+                f' datetime="{_e(local.isoformat())}">'
                 f"{_e(capfirst(timesince_simple(value)))}</time></button>"
             )
         )
