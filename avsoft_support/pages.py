@@ -380,6 +380,7 @@ class SupportPageMixin(SupportPageBase):
         def lookup(candidates):
             return (
                 candidates.select_related(*related)
+                .for_display()
                 .annotate(has_followers=has_followers)
                 .filter(number=number)
                 .first()

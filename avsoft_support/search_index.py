@@ -167,9 +167,11 @@ def append_message(message):
         search_text=Substr(Concat(F("search_text"), Value(" " + extra)), 1, TEXT_LIMIT)
     )
     if Message.ticket.is_cached(message):
-        # The caller's ticket object says what the row now says.
         ticket = message.ticket
-        ticket.search_text = f"{ticket.search_text} {extra}"[:TEXT_LIMIT]
+        # The caller's ticket object says what the row now says; one loaded without the text
+        # (Ticket.objects.for_display) reads it from the row if it ever asks.
+        if "search_text" not in ticket.get_deferred_fields():
+            ticket.search_text = f"{ticket.search_text} {extra}"[:TEXT_LIMIT]
 
 
 def prepare_new_ticket(ticket, first_message=""):

@@ -80,7 +80,7 @@ def staff_ticket_queryset():
         "author__support_profile__client_account",
         "product",
         "assignee",
-    )
+    ).for_display()
 
 
 def ticket_counts(request):

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from avsoft_support import tickets
@@ -395,3 +395,28 @@ def test_filing_a_ticket_with_a_file_runs_few_queries(
         make_ticket(other, subject=f"Other problem {n}")
     file()
     assert Ticket.objects.filter(author=member).count() == 18
+
+
+def test_pages_do_not_read_the_search_text(
+    member, staff, make_ticket, support_page, verified_staff_client
+):
+    """Ticket.search_text holds every word of a ticket, up to 500 KB; no page shows it, so
+    none reads it (Ticket.objects.for_display): not the member's list or ticket page, not the
+    triage list or the ticket screen."""
+    ticket = make_ticket(member, subject="Printer stops")
+    tickets.add_message(ticket, staff, "answer " * 1000, from_staff=True)
+    client = Client()  # the staff client is the test's own
+    client.force_login(member)
+    pages = [
+        (client, "/support/"),
+        (client, f"/support/{ticket.number}/"),
+        (verified_staff_client, STAFF_LIST),
+        (verified_staff_client, f"{STAFF_LIST}edit/{ticket.pk}/"),
+    ]
+    for page_client, path in pages:
+        with CaptureQueriesContext(connection) as queries:
+            response = page_client.get(path)
+        assert response.status_code == 200, path
+        assert "Printer stops" in response.content.decode()
+        reads = [q["sql"] for q in queries if "search_text" in q["sql"].split(" FROM ")[0]]
+        assert not reads, (path, reads)

@@ -47,6 +47,9 @@ class CappedPaginator(WagtailPaginator):
             return source.order_by().filter(pk__in=ids)
         rows = source.model._default_manager.using(source.db).filter(pk__in=ids).order_by()
         rows.query.select_related = source.query.select_related
+        rows.query.deferred_loading = source.query.deferred_loading
+        if hasattr(source, "_fetch_mode"):  # Django 6.1: FETCH_PEERS, as the listing asked
+            rows = rows.fetch_mode(source._fetch_mode)
         return rows.prefetch_related(*source._prefetch_related_lookups)
 
     @cached_property

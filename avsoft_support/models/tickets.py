@@ -177,7 +177,12 @@ class TicketQuerySet(models.QuerySet):
 
     def member_list(self):
         """What a member's ticket list shows, newest activity first: one query."""
-        return self.select_related("product").order_by("-last_activity_at", "-pk")
+        return self.select_related("product").order_by("-last_activity_at", "-pk").for_display()
+
+    def for_display(self):
+        """Without ``search_text``: the words staff find a ticket by, up to 500 KB a ticket
+        (search_index.TEXT_LIMIT), which no page shows; a listing of 50 read them all."""
+        return self.defer("search_text")
 
     def member_tab_counts(self, user, company=False):
         """Counts for the member's list in one query: {"all", "open", "closed"} of the tab
