@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import HeaderButton
@@ -188,6 +189,27 @@ class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
     def get_delete_url(self, instance):
         if self.delete_url_name and self.user_has_permission("delete"):
             return self._object_url(self.delete_url_name, instance)
+
+    @cached_property
+    def _menu_words(self):
+        # Wagtail's labels, from Wagtail's catalogue (through a variable: not ours to extract),
+        # translated once a page rather than once a row.
+        return {word: gettext(word) for word in ("Edit", "Inspect", "Delete")}
+
+    def get_list_more_buttons(self, instance):
+        """Wagtail's row menu (edit, inspect, delete, as the user may; tickets are never
+        copied), with the labels looked up once a page."""
+        words = self._menu_words
+        buttons = []
+        if edit_url := self.get_edit_url(instance):
+            buttons.append(MenuItem(words["Edit"], url=edit_url, icon_name="edit", priority=10))
+        if inspect_url := self.get_inspect_url(instance):
+            buttons.append(
+                MenuItem(words["Inspect"], url=inspect_url, icon_name="info-circle", priority=20)
+            )
+        if delete_url := self.get_delete_url(instance):
+            buttons.append(MenuItem(words["Delete"], url=delete_url, icon_name="bin", priority=30))
+        return buttons
 
     @cached_property
     def _queue_suffix(self):
