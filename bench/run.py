@@ -145,8 +145,11 @@ def measure_size(n):
     staff, member = seed_to(n)
     seeded = time.perf_counter() - start
     if connection.vendor == "postgresql":
+        # The state autovacuum keeps a table in after bulk inserts: statistics, and a
+        # visibility map that lets the counters' aggregate read its index alone (13 -> 5 ms
+        # at 100,000 tickets; without it every open ticket's row is visited).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     page = SupportPage.objects.get()
     ticket = Ticket.objects.filter(author=member).order_by("-last_activity_at", "-pk").first()
     staff_ticket = Ticket.objects.filter(status="new").order_by("-pk").first() or ticket
