@@ -2,8 +2,8 @@
 
 Seeds a throwaway test database in the issue's shape (bench/seed.py: 500 customers, one with
 200 tickets, 20 staff, 3 messages per ticket), tops it up to each N of ``BENCH_N`` in turn
-and measures every page with the Django test client: median and p95 of ``BENCH_RUNS`` warm
-requests, the query count, and the median as a ratio to two floors measured in the same run:
+and measures every page with the Django test client: median and p95 of ``BENCH_RUNS`` (32)
+warm requests, each round from another stack depth (bench/alignment.py), the query count, and the median as a ratio to two floors measured in the same run:
 
 - *bare*: a view returning 25 of the member's tickets in one query (bench/urls.py);
 - *wagtail*: a plain Wagtail page of the same site (its home page).

@@ -6,7 +6,8 @@ shape bench/seed.py gives ours — 500 customers (one with 200 tickets), 20 staf
 per ticket (the ticket's opening FollowUp by the customer, a staff answer, the customer
 again), about a quarter of the tickets open, 5 queues — with bulk inserts, tops it up to each
 N of ``BENCH_N`` (default 10000) and measures each page with the Django test client: median
-and p95 of ``BENCH_RUNS`` (20) warm requests, every page once per round, and the queries.
+and p95 of ``BENCH_RUNS`` (32) warm requests, every page once per round (each round from
+another stack depth, bench/alignment.py), and the queries.
 
 What a page costs is what a browser waits for before it shows the rows: django-helpdesk 2.x
 renders its staff ticket list and the customer's "my tickets" list as an HTML shell whose
