@@ -83,24 +83,48 @@ def staff_ticket_queryset():
     ).for_display()
 
 
-def ticket_counts(request):
-    """The queue's counters for the dashboard and the menu badge: one query, cached per request."""
+# What the menu badge on every admin page shows ("3 new, 1 overdue, 2 mine"); the dashboard
+# shows all the counters.
+BADGE_COUNTERS = ("new", "overdue", "mine")
+COUNTERS = (
+    "open",
+    "new",
+    "new_current",
+    "new_claimed",
+    "new_potential",
+    "overdue",
+    "mine",
+    "unassigned",
+)
+
+
+def ticket_counts(request, names=None):
+    """The queue's counters for the dashboard and the menu badge: one query, cached per request.
+    ``names``: only these counters. Each is a condition the database tests on every open
+    ticket's index entry, so the badge asks for its three, not all eight (at 100,000 tickets
+    and 25,000 open: 2 ms instead of 5 on SQLite)."""
     cached = getattr(request, "_avsoft_support_ticket_counts", None)
-    if cached is not None:
+    if cached is not None and cached.keys() >= set(names or COUNTERS):
         return cached
     now = timezone.now()
     new = Q(status=TicketStatus.NEW)
     # COUNT(status) (never null), not COUNT(id): the index avs_ticket_counts holds status, so
     # it answers alone on PostgreSQL too (SQLite keeps the row id in every index).
+    counters = {
+        "open": lambda: Count("status"),
+        "new": lambda: Count("status", filter=new),
+        "new_current": lambda: Count("status", filter=new & Q(client_status=ClientStatus.CURRENT)),
+        "new_claimed": lambda: Count("status", filter=new & Q(client_status=ClientStatus.CLAIMED)),
+        "new_potential": lambda: Count(
+            "status", filter=new & Q(client_status=ClientStatus.POTENTIAL)
+        ),
+        "overdue": lambda: Count("status", filter=overdue_q(now)),
+        "mine": lambda: Count("status", filter=Q(assignee_id=request.user.pk)),
+        "unassigned": lambda: Count("status", filter=Q(assignee__isnull=True)),
+    }
+    wanted = names or COUNTERS
     counts = Ticket.objects.filter(open_q()).aggregate(
-        open=Count("status"),
-        new=Count("status", filter=new),
-        new_current=Count("status", filter=new & Q(client_status=ClientStatus.CURRENT)),
-        new_claimed=Count("status", filter=new & Q(client_status=ClientStatus.CLAIMED)),
-        new_potential=Count("status", filter=new & Q(client_status=ClientStatus.POTENTIAL)),
-        overdue=Count("status", filter=overdue_q(now)),
-        mine=Count("status", filter=Q(assignee_id=request.user.pk)),
-        unassigned=Count("status", filter=Q(assignee__isnull=True)),
+        **{name: counters[name]() for name in wanted}
     )
     request._avsoft_support_ticket_counts = counts
     return counts

@@ -178,11 +178,15 @@ def test_the_database_serves_the_listing_query_from_the_triage_index(
     assert "Sort Key" not in plan, plan
 
 
-def test_the_queue_counters_are_read_off_their_index_alone(rf, make_admin_ticket, make_staff):
+@pytest.mark.parametrize("names", [None, ("new", "overdue", "mine")], ids=["all", "badge"])
+def test_the_queue_counters_are_read_off_their_index_alone(
+    rf, make_admin_ticket, make_staff, names
+):
     """The menu badge's and dashboard's counts visit no ticket row (a covering index), so
     recounting after a change stays cheap however many open tickets there are."""
-    from avsoft_support.triage import ticket_counts
+    from avsoft_support.triage import BADGE_COUNTERS, ticket_counts
 
+    assert names is None or names == BADGE_COUNTERS
     make_admin_ticket(client_status="current")
     request = rf.get("/")
     request.user = make_staff()
@@ -193,7 +197,8 @@ def test_the_queue_counters_are_read_off_their_index_alone(rf, make_admin_ticket
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(keep):
-        ticket_counts(request)
+        counts = ticket_counts(request, names)
+    assert set(counts) == set(names or counts) and counts["new"] == 1
     # The query as sent, with its bound parameters: SQLite cannot use a partial index through
     # a parameter, so the statuses must be in the SQL itself (StatusListedIn).
     [(counts_sql, params)] = executed
@@ -688,3 +693,24 @@ def test_the_rows_speak_each_staff_members_language(
         client = by_class["avs-col-client"].select_one('[aria-hidden="true"]')
         assert client.get_text() == current_short
     assert status != "New"  # the last round was Russian indeed
+
+
+def test_the_badge_recounts_three_counters_and_the_dashboard_all(
+    verified_staff_client, make_admin_ticket
+):
+    """After a change, a list page recounts only what its menu badge shows; the dashboard
+    then counts everything its panel shows (and its badge reads those)."""
+    make_admin_ticket(client_status="current")
+
+    def counting_queries(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert verified_staff_client.get(path).status_code == 200
+        return [q["sql"] for q in queries if 'COUNT("avsoft_support_ticket"."status")' in q["sql"]]
+
+    [badge] = counting_queries(LIST_URL)
+    assert badge.count("COUNT(") == 3
+    assert counting_queries(LIST_URL) == []  # cached until a ticket changes
+    make_admin_ticket(client_status="claimed")
+    dashboard = counting_queries("/admin/")
+    assert [sql.count("COUNT(") for sql in dashboard] in ([3, 8], [8])
+    assert "Tickets (2 new)" in menu_labels(verified_staff_client.get(LIST_URL))

@@ -1,8 +1,9 @@
 """Admin UI pieces: the dashboard panel, the summary item and the menu badge.
 
-All three read ``queue_counts(request)``: ``triage.ticket_counts`` kept in a short cache that
-any ticket change refreshes (queue_cache.py), so an admin page costs no count over all
-tickets however many there are.
+The panel and the summary read ``queue_counts(request)``, the badge ``badge_counts(request)``
+(three of the counters): ``triage.ticket_counts`` kept in a short cache that any ticket
+change refreshes (queue_cache.py), so an admin page costs no count over all tickets however
+many there are.
 """
 
 from django.urls import reverse
@@ -20,18 +21,37 @@ from ..models import ClientStatus, SupportSettings, TicketStatus
 from ..models.pages import live_support_pages
 from ..permissions import can_work_on_tickets, ticket_policy
 from ..queue_cache import cached
-from ..triage import TRIAGE_ORDERING, is_overdue, open_q, staff_ticket_queryset, ticket_counts
+from ..triage import (
+    BADGE_COUNTERS,
+    TRIAGE_ORDERING,
+    is_overdue,
+    open_q,
+    staff_ticket_queryset,
+    ticket_counts,
+)
 
 TICKETS_INDEX = "avsoft_support_tickets:list"
 
 
 def queue_counts(request):
     """The queue's counters for this user, from the cache when no ticket changed since (read
-    once per request: the badge, the panel and the summary share it)."""
+    once per request: the dashboard's panel and summary share it)."""
     counts = getattr(request, "_avsoft_support_queue_counts", None)
     if counts is None:
         counts = cached(f"counts:{request.user.pk}", lambda: ticket_counts(request))
         request._avsoft_support_queue_counts = counts
+    return counts
+
+
+def badge_counts(request):
+    """The menu badge's counters (new, overdue, mine), cached as ``queue_counts``: three of the
+    eight, since every admin page after a ticket change recounts them."""
+    counts = getattr(request, "_avsoft_support_queue_counts", None) or getattr(
+        request, "_avsoft_support_badge_counts", None
+    )
+    if counts is None:
+        counts = cached(f"badge:{request.user.pk}", lambda: ticket_counts(request, BADGE_COUNTERS))
+        request._avsoft_support_badge_counts = counts
     return counts
 
 
@@ -63,7 +83,7 @@ def badge_text(counts):
 def _label_with_badge(label, request):
     if not can_work_on_tickets(request.user):
         return label
-    text = badge_text(queue_counts(request))
+    text = badge_text(badge_counts(request))
     if not text:
         return label
     return _("%(label)s (%(counts)s)") % {"label": label, "counts": text}
