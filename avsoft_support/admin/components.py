@@ -43,12 +43,19 @@ def queue_counts(request):
     return counts
 
 
+def _is_dashboard(request):
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name == "wagtailadmin_home"
+
+
 def badge_counts(request):
     """The menu badge's counters (new, overdue, mine), cached as ``queue_counts``: three of the
     eight, since every admin page after a ticket change recounts them."""
     counts = getattr(request, "_avsoft_support_queue_counts", None) or getattr(
         request, "_avsoft_support_badge_counts", None
     )
+    if counts is None and _is_dashboard(request):
+        return queue_counts(request)  # its panel shows all eight: one count, not two
     if counts is None:
         counts = cached(f"badge:{request.user.pk}", lambda: ticket_counts(request, BADGE_COUNTERS))
         request._avsoft_support_badge_counts = counts
