@@ -7,13 +7,11 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import DatabaseError
 from django.db.models import F
-from django.test import override_settings
 from django.urls import reverse
 
 from avsoft_support import tickets
@@ -28,6 +26,7 @@ from avsoft_support.models import (
 from tests.db_faults import MESSAGE as TRIGGER_MESSAGE
 from tests.db_faults import failing_inserts
 from tests.testapp.mail import failing_mail
+from tests.testapp.storages import attachment_storage_failing_on
 from tests.utils import (
     field_value,
     find_one,
@@ -43,21 +42,6 @@ STORAGE_ERROR = (
     "Your message was not saved: the attached files could not be stored. Please try again in "
     "a few minutes; choose the files again before sending."
 )
-
-
-def storage_failing_on(save):
-    """The attachment storage, still on disk where it was, raising on its ``save``-th save."""
-    alias = "avsoft_support_attachments"
-    config = settings.STORAGES[alias]
-    return override_settings(
-        STORAGES={
-            **settings.STORAGES,
-            alias: {
-                "BACKEND": "tests.testapp.storages.FailOnNthSaveStorage",
-                "OPTIONS": {**config["OPTIONS"], "fail_on": save},
-            },
-        }
-    )
 
 
 def files(*names):
@@ -128,7 +112,7 @@ def test_filing_when_the_storage_fails_saves_nothing_and_keeps_what_was_typed(
 ):
     before = stored_attachment_files()
     data = ticket_form_data(product, invoice_number="INV-2026-7")
-    with storage_failing_on(2):
+    with attachment_storage_failing_on(2):
         response = run_after_commit(
             member_client.post, NEW, {**data, "attachments": files("a.log", "b.log", "c.log")}
         )
@@ -159,7 +143,7 @@ def test_a_reply_when_the_storage_fails_saves_nothing_and_keeps_the_text(
 ):
     Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.RESOLVED)
     before, activity = stored_attachment_files(), Ticket.objects.get(pk=ticket.pk).last_activity_at
-    with storage_failing_on(2):
+    with attachment_storage_failing_on(2):
         response = run_after_commit(
             member_client.post,
             ticket_url(ticket, "reply/"),

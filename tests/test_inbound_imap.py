@@ -10,13 +10,14 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.test import TestCase, override_settings
+from django.test import TestCase
 
 from avsoft_support.inbound.receive import receive_mail
 from avsoft_support.inbound.sources import PROCESSED_KEYWORD
 from avsoft_support.mail_threads import reply_address, thread_id
 from avsoft_support.models import InboundMail, SupportSettings, Ticket
 from tests.inbound_utils import REPLY_BASE, new_mail, reply_mail
+from tests.testapp.storages import attachment_storage_failing_on
 from tests.unit.test_inbound_parse import OURS, REPLIES, load_fixture
 
 pytestmark = pytest.mark.django_db
@@ -170,14 +171,8 @@ def test_a_crash_before_the_save_leaves_the_mail_for_the_next_run(desk, ticket, 
         attachments=[("crash.log", b"trace", "text/plain")],
     )
     uid = deliver(desk, raw)
-    failing = {
-        **settings.STORAGES,
-        "avsoft_support_attachments": {
-            "BACKEND": "tests.testapp.storages.FailOnNthSaveStorage",
-            "OPTIONS": {"location": str(tmp_path), "fail_on": 1},
-        },
-    }
-    with override_settings(STORAGES=failing), pytest.raises(CommandError):
+    failing = attachment_storage_failing_on(1, location=tmp_path)
+    with failing, pytest.raises(CommandError):
         fetch()
     assert replies(ticket) == []
     assert InboundMail.objects.count() == 0

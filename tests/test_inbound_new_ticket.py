@@ -26,6 +26,7 @@ from avsoft_support.models import (
 )
 from tests.inbound_utils import REPLY_BASE, new_mail
 from tests.test_mail_russian import english_words
+from tests.testapp.storages import attachment_storage_failing_on
 from tests.utils import PASSWORD, stored_attachment_files
 
 pytestmark = pytest.mark.django_db
@@ -243,15 +244,9 @@ def test_a_storage_failure_files_nothing_and_the_next_try_files_once(
         member.email,
         attachments=[("a.txt", b"a", "text/plain"), ("b.txt", b"b", "text/plain")],
     )
-    failing = {
-        **settings.STORAGES,
-        "avsoft_support_attachments": {
-            "BACKEND": "tests.testapp.storages.FailOnNthSaveStorage",
-            "OPTIONS": {"location": str(tmp_path), "fail_on": 2},
-        },
-    }
+    failing = attachment_storage_failing_on(2, location=tmp_path)
     before = stored_attachment_files()
-    with override_settings(STORAGES=failing), pytest.raises(OSError):
+    with failing, pytest.raises(OSError):
         receive(raw)
     assert not any(tmp_path.rglob("*.txt"))  # the first file was taken back
     assert (Ticket.objects.count(), InboundMail.objects.count(), mail.outbox) == (0, 0, [])

@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.test import TestCase, override_settings
+from django.test import TestCase
 from django.urls import reverse
 
 from avsoft_support import tickets
@@ -15,6 +15,7 @@ from avsoft_support.inbound.receive import receive_mail
 from avsoft_support.mail_threads import reply_address
 from avsoft_support.models import InboundMail, Message, TicketStatus
 from tests.inbound_utils import REPLY_BASE, reply_mail
+from tests.testapp.storages import attachment_storage_failing_on
 from tests.utils import PASSWORD, stored_attachment_files
 
 pytestmark = pytest.mark.django_db
@@ -208,15 +209,9 @@ def test_a_storage_failure_saves_nothing_and_the_next_try_saves_once(
         "With two files.",
         attachments=[("a.txt", b"a", "text/plain"), ("b.txt", b"b", "text/plain")],
     )
-    failing = {
-        **settings.STORAGES,
-        "avsoft_support_attachments": {
-            "BACKEND": "tests.testapp.storages.FailOnNthSaveStorage",
-            "OPTIONS": {"location": str(tmp_path), "fail_on": 2},
-        },
-    }
+    failing = attachment_storage_failing_on(2, location=tmp_path)
     before = stored_attachment_files()
-    with override_settings(STORAGES=failing):
+    with failing:
         with pytest.raises(OSError):
             receive(raw)
         # The first file was written, then taken back; no row, no message.

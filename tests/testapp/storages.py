@@ -1,6 +1,8 @@
 """Storages that fail like real ones do, for the fault tests (no mocks of our own code)."""
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.test import override_settings
 
 
 class FailOnNthSaveStorage(FileSystemStorage):
@@ -20,3 +22,18 @@ class FailOnNthSaveStorage(FileSystemStorage):
         if self.saves == self.fail_on:
             raise OSError(28, "No space left on device (test storage)")
         return super()._save(name, content)
+
+
+def attachment_storage_failing_on(save, location=None):
+    """``override_settings`` making the attachment storage raise on its ``save``-th save; on
+    disk where it was, or at ``location``."""
+    alias = "avsoft_support_attachments"
+    options = {**settings.STORAGES[alias].get("OPTIONS", {}), "fail_on": save}
+    if location is not None:
+        options["location"] = str(location)
+    return override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            alias: {"BACKEND": "tests.testapp.storages.FailOnNthSaveStorage", "OPTIONS": options},
+        }
+    )
