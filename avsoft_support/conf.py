@@ -60,8 +60,8 @@ DEFAULTS = {
     # Seconds between the ticket screen's presence polls ("… is also viewing this ticket", "a
     # new reply arrived"); an agent stops counting as viewing a minute after their last one.
     "PRESENCE_POLL_INTERVAL": 25,
-    # Seconds the queue's counters (menu badge, dashboard) are kept in the cache; any ticket
-    # change refreshes them sooner (queue_cache.py). 0: counted on every page.
+    # Seconds between counts of the queue's counters (menu badge, dashboard); in between,
+    # ticket changes move the cached counts by one (queue_cache.py). 0: counted on every page.
     "QUEUE_COUNTS_CACHE_SECONDS": 30,
     # The staff ticket list counts matching tickets only this far (past the page shown), then
     # says "1,000+": a COUNT over the whole table on every page costs more as tickets grow.

@@ -1,17 +1,52 @@
-"""The queue's counters (menu badge, dashboard) from a short cache instead of a COUNT over all
+"""The queue's counters (menu badge, dashboard) from the cache instead of a COUNT over the open
 tickets on every admin page.
 
-Every ticket save or delete (signals.py) moves a generation number, so a change shows on the
-next page; the timeout (``QUEUE_COUNTS_CACHE_SECONDS``) catches what no signal reports (a
-queryset ``update()``, such as re-ranking a customer's tickets, or the clock making a ticket
-overdue). In the shared cache (Redis in production) every worker and server sees one value.
+Each counter is one cache entry of the current *window*: ``QUEUE_COUNTS_CACHE_SECONDS`` (30)
+of the clock. It is counted once in its window, when someone first asks, "as of" the window's
+start (the moment "overdue" is measured from); after that a ticket saved or deleted through
+the ORM moves the counters it enters or leaves by one (``ticket_moved``, from signals.py),
+so a busy desk does not recount after every change. A window lasts at most that many
+seconds, so a change no signal reports (a queryset ``update()``, a row changed under a ticket
+object loaded earlier) and the clock making tickets overdue show in the next window at the
+latest. ``changed()`` drops the current counts for what is known to have moved in bulk (a
+customer's tickets re-ranked). In the shared cache (Redis in production) every worker and
+server sees one value, and moves it with one atomic increment.
 """
 
+from contextlib import suppress
+from datetime import UTC, datetime
+
 from django.core.cache import cache
+from django.utils import timezone
 
 from .conf import app_settings
+from .models import ClientStatus, TicketStatus
 
 GENERATION_KEY = "avsoft_support:queue:generation"
+
+# The counters and what a ticket must be to count in each; triage.ticket_counts counts the
+# same in SQL (a test compares the two after random changes). "mine" is per assignee.
+_OPEN = frozenset(TicketStatus.open_values())
+_OUR_TURN = frozenset(TicketStatus.our_turn_values())
+_NEW_BY_CLIENT_STATUS = {status.value: f"new_{status.value}" for status in ClientStatus}
+
+
+def counted_in(state, as_of):
+    """The counters a ticket in ``state`` (``Ticket.queue_state()``) counts in, as of
+    ``as_of``: names, and ``mine:<assignee id>``."""
+    if state is None:
+        return set()
+    status, client_status, assignee_id, sla_due_at = state
+    if status not in _OPEN:
+        return set()
+    names = {"open", "unassigned" if assignee_id is None else f"mine:{assignee_id}"}
+    if status == TicketStatus.NEW:
+        names.add("new")
+        if client_status in _NEW_BY_CLIENT_STATUS:
+            names.add(_NEW_BY_CLIENT_STATUS[client_status])
+    if status in _OUR_TURN and sla_due_at is not None and sla_due_at < as_of:
+        names.add("overdue")
+    return names
 
 
 def generation():
@@ -23,22 +58,55 @@ def generation():
 
 
 def changed():
-    """A ticket changed: every cached counter is stale."""
+    """Tickets changed in a way no signal reported: the current counts are dropped."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not in the cache (evicted, or never read): start anew
         cache.set(GENERATION_KEY, 2, None)
 
 
-def cached(name, compute):
-    """``compute()``, kept for the current generation under ``name`` (include the user's id
-    where the value is personal)."""
-    timeout = app_settings.QUEUE_COUNTS_CACHE_SECONDS
-    if not timeout:
-        return compute()
-    key = f"avsoft_support:queue:{generation()}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout)
-    return value
+def window():
+    """The current window's start (seconds since the epoch) and that moment as a datetime."""
+    seconds = app_settings.QUEUE_COUNTS_CACHE_SECONDS
+    start = int(timezone.now().timestamp() // seconds) * seconds
+    return start, datetime.fromtimestamp(start, tz=UTC)
+
+
+def _prefix(start):
+    return f"avsoft_support:queue:{generation()}:{start}:"
+
+
+def counters(names, user_id, count):
+    """The counters ``names`` for the user ``user_id`` ("mine" is theirs), from the cache;
+    those not counted in this window yet come from ``count(missing_names, as_of)`` (a dict)."""
+    seconds = app_settings.QUEUE_COUNTS_CACHE_SECONDS
+    if not seconds:
+        return count(list(names), timezone.now())
+    start, as_of = window()
+    prefix = _prefix(start)
+    keys = {name: prefix + (f"mine:{user_id}" if name == "mine" else name) for name in names}
+    found = cache.get_many(keys.values())
+    values = {name: found[key] for name, key in keys.items() if key in found}
+    missing = [name for name in names if name not in values]
+    if missing:
+        fresh = count(missing, as_of)
+        # Kept past the window's end, so that no increment meets an expired key within it.
+        cache.set_many({keys[name]: fresh[name] for name in missing}, 2 * seconds)
+        values.update(fresh)
+    return values
+
+
+def ticket_moved(before, after):
+    """A ticket went from the state ``before`` to ``after`` (either None: filed, deleted): the
+    counters it left go down by one, those it entered up by one. Counters not counted in this
+    window are left to their first count."""
+    if not app_settings.QUEUE_COUNTS_CACHE_SECONDS:
+        return
+    start, as_of = window()
+    left, entered = counted_in(before, as_of), counted_in(after, as_of)
+    if left == entered:
+        return
+    prefix = _prefix(start)
+    for name, delta in [*((n, -1) for n in left - entered), *((n, 1) for n in entered - left)]:
+        with suppress(ValueError):  # not counted in this window: left to its first count
+            cache.incr(prefix + name, delta)

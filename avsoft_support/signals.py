@@ -43,14 +43,41 @@ def ticket_saving(sender, instance, raw=False, **kwargs):
         search_index.prepare_new_ticket(instance)
 
 
+def _queue_state_after(instance, update_fields):
+    """What the row now holds of the fields the queue counts: the saved fields' new values,
+    the others' as they were loaded (None: unknown)."""
+    state = instance.queue_state()
+    if update_fields is None:
+        return state
+    before = instance.queue_state_saved
+    if before is None:
+        return None
+    saved = {Ticket._meta.get_field(name).attname for name in update_fields}
+    return tuple(
+        new if name in saved else old
+        for name, new, old in zip(Ticket.QUEUE_FIELDS, state, before, strict=True)
+    )
+
+
 def ticket_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
-    queue_cache.changed()
+    # The queue's counters move by one where the ticket's state before the save is known
+    # (loaded with the fields they count); otherwise they are counted again.
+    before = None if created else instance.queue_state_saved
+    after = None if raw else _queue_state_after(instance, update_fields)
+    if after is None or (before is None and not created):
+        queue_cache.changed()
+    else:
+        queue_cache.ticket_moved(before, after)
+    instance.queue_state_saved = after
     if not raw and not created and _touches(update_fields, TICKET_TEXT_FIELDS):
         search_index.reindex([instance.pk])
 
 
 def ticket_deleted(sender, instance, **kwargs):
-    queue_cache.changed()
+    if instance.queue_state_saved is None:
+        queue_cache.changed()
+    else:
+        queue_cache.ticket_moved(instance.queue_state_saved, None)
 
 
 def message_saved(sender, instance, created, raw=False, **kwargs):
@@ -73,6 +100,8 @@ def user_saved(sender, instance, created, update_fields=None, raw=False, **kwarg
 
 
 def user_deleting(sender, instance, **kwargs):
+    # Open tickets assigned to them become unassigned through a queryset update (SET_NULL).
+    queue_cache.changed()
     # Their tickets stay, linked to nobody: their name and e-mail must leave the search text.
     instance._avsoft_support_ticket_ids = list(
         Ticket.objects.filter(author_id=instance.pk).values_list("pk", flat=True)

@@ -1,10 +1,12 @@
 """Admin UI pieces: the dashboard panel, the summary item and the menu badge.
 
 The panel and the summary read ``queue_counts(request)``, the badge ``badge_counts(request)``
-(three of the counters): ``triage.ticket_counts`` kept in a short cache that any ticket
-change refreshes (queue_cache.py), so an admin page costs no count over all tickets however
-many there are.
+(three of the counters): ``triage.ticket_counts`` kept in the cache, moved by one as tickets
+change and counted again at most every ``QUEUE_COUNTS_CACHE_SECONDS`` (queue_cache.py), so an
+admin page costs no count over the open tickets however many there are.
 """
+
+from functools import partial
 
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,9 +22,10 @@ from wagtail.models import Site
 from ..models import ClientStatus, SupportSettings, TicketStatus
 from ..models.pages import live_support_pages
 from ..permissions import can_work_on_tickets, ticket_policy
-from ..queue_cache import cached
+from ..queue_cache import counters
 from ..triage import (
     BADGE_COUNTERS,
+    COUNTERS,
     TRIAGE_ORDERING,
     is_overdue,
     open_q,
@@ -34,11 +37,11 @@ TICKETS_INDEX = "avsoft_support_tickets:list"
 
 
 def queue_counts(request):
-    """The queue's counters for this user, from the cache when no ticket changed since (read
-    once per request: the dashboard's panel and summary share it)."""
+    """The queue's counters for this user, from the cache (queue_cache.counters; read once
+    per request: the dashboard's panel and summary share it)."""
     counts = getattr(request, "_avsoft_support_queue_counts", None)
     if counts is None:
-        counts = cached(f"counts:{request.user.pk}", lambda: ticket_counts(request))
+        counts = counters(COUNTERS, request.user.pk, partial(ticket_counts, request))
         request._avsoft_support_queue_counts = counts
     return counts
 
@@ -50,14 +53,14 @@ def _is_dashboard(request):
 
 def badge_counts(request):
     """The menu badge's counters (new, overdue, mine), cached as ``queue_counts``: three of the
-    eight, since every admin page after a ticket change recounts them."""
+    eight, so that the first admin page of a window counts only those."""
     counts = getattr(request, "_avsoft_support_queue_counts", None) or getattr(
         request, "_avsoft_support_badge_counts", None
     )
     if counts is None and _is_dashboard(request):
         return queue_counts(request)  # its panel shows all eight: one count, not two
     if counts is None:
-        counts = cached(f"badge:{request.user.pk}", lambda: ticket_counts(request, BADGE_COUNTERS))
+        counts = counters(BADGE_COUNTERS, request.user.pk, partial(ticket_counts, request))
         request._avsoft_support_badge_counts = counts
     return counts
 

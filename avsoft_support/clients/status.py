@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Site
 
+from .. import queue_cache
 from ..audit import CLIENT_UNVERIFY, CLIENT_VERIFY, log_separately
 from ..models import (
     ClientAccount,
@@ -79,7 +80,8 @@ def _rerank_open_tickets(profile):
         .exclude(client_status=status)
         .select_related("support_page")
     )
-    tickets.update(client_status=status, priority=priority)
+    if tickets.update(client_status=status, priority=priority):
+        queue_cache.changed()  # "new by client status" moved without a signal
     if not changing:
         return
     default_site = Site.objects.filter(is_default_site=True).first()
@@ -102,6 +104,7 @@ def _rerank_open_tickets(profile):
         changing,
         ["sla_due_at", "first_response_due_at", "escalation_warned_at", "escalation_overdue_at"],
     )
+    queue_cache.changed()  # and "overdue", with the new due times
 
 
 @transaction.atomic

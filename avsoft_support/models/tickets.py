@@ -209,6 +209,13 @@ class TicketQuerySet(models.QuerySet):
         )
 
 
+# What the queue's counters look at (queue_cache.py): a ticket loaded with all of them
+# remembers their values, so that saving it moves the cached counters by one instead of
+# having every one counted again.
+QUEUE_FIELDS = ("status", "client_status", "assignee_id", "sla_due_at")
+_QUEUE_ATTNAMES = frozenset(QUEUE_FIELDS)
+
+
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, null=True, editable=False)
     subject = models.CharField(_("subject"), max_length=200)
@@ -358,6 +365,32 @@ class Ticket(models.Model):
             type(self)._default_manager.filter(pk=self.pk).update(
                 number=self.number, search_text=self.search_text
             )
+
+    QUEUE_FIELDS = QUEUE_FIELDS
+    queue_state_saved = None  # unknown (not loaded with them, or not saved yet)
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        if _QUEUE_ATTNAMES.issubset(field_names):
+            instance.queue_state_saved = instance.queue_state()
+        return instance
+
+    def queue_state(self):
+        return tuple(getattr(self, name) for name in self.QUEUE_FIELDS)
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        refreshed = (
+            _QUEUE_ATTNAMES - self.get_deferred_fields()
+            if fields is None
+            else {self._meta.get_field(name).attname for name in fields} & _QUEUE_ATTNAMES
+        )
+        if refreshed == _QUEUE_ATTNAMES:
+            self.queue_state_saved = self.queue_state()
+        elif refreshed:
+            # Some of them read again, some as they were: what the row holds is unknown.
+            self.queue_state_saved = None
 
     @property
     def product_name(self):
