@@ -19,6 +19,7 @@ A query's words are matched as prefixes after a light suffix strip (``query_word
 would be thousands).
 """
 
+import json
 import re
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -248,8 +249,19 @@ def search_tickets(queryset, query):
         # planner walks the listing's order index testing each row against the list (111 ms
         # for "Company 5" at 100,000 tickets, against 82 ms with the fenced subquery).
         ids = _matching_ids(queryset.db, matches, params) if vendor == "sqlite" else None
+        if ids is not None and not connections[queryset.db].features.supports_json_field:
+            return queryset.filter(pk__in=ids)  # an SQLite built without JSON
         if ids is not None:
-            return queryset.filter(pk__in=ids)
+            # One JSON parameter, not thousands: Django builds and SQLite parses the list once
+            # per query of the listing (capped count, page ids) instead of a placeholder each
+            # (6 of 65 ms for "Company 5", 1,986 matches at 100,000 tickets).
+            return queryset.filter(
+                RawSQL(  # noqa: S611 - the table name is a constant, the ids a parameter
+                    f"{table}.id IN (SELECT value FROM json_each(%s))",  # noqa: S608
+                    [json.dumps(ids)],
+                    output_field=BooleanField(),
+                )
+            )
         condition = RawSQL(  # noqa: S611 - names are constants, the query is a parameter
             f"{table}.id IN ({matches})", params, output_field=BooleanField()
         )

@@ -140,6 +140,19 @@ def test_more_matches_than_the_id_list_keeps_the_index_in_the_query(make_admin_t
     assert list(queryset.values_list("pk", flat=True)) == matching
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="ids are listed on SQLite only")
+def test_the_matched_ids_go_to_the_listing_as_one_parameter(make_admin_ticket):
+    """However many tickets match, the listing's queries bind one JSON list, not a
+    placeholder per ticket (Django building and SQLite parsing thousands of them)."""
+    matching = [make_admin_ticket(subject=f"Сканер не сканирует {n}").pk for n in range(40)]
+    make_admin_ticket(subject="Licence renewal")
+    queryset = search_index.search_tickets(Ticket.objects.order_by("pk"), "сканер")
+    sql, params = queryset.values("pk").query.sql_with_params()
+    assert "json_each" in sql and len(params) == 1
+    assert list(queryset.values_list("pk", flat=True)) == matching
+    assert queryset.count() == 40
+
+
 def test_admin_listing_searches_through_the_index(verified_staff_client, printer, other):
     response = verified_staff_client.get(LIST_URL, {"q": "спулера"})
     assert listed_ids(response) == [printer.pk]
