@@ -695,6 +695,40 @@ def test_the_rows_speak_each_staff_members_language(
     assert status != "New"  # the last round was Russian indeed
 
 
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_time_words_are_djangos_and_wagtails_own(language):
+    """The rows' "3 hours ago", "2 days late" and "in 40 minutes" are kept per minute count
+    (columns._time_words): the same words Django's timesince and Wagtail's timesince_simple
+    give, in each language, either side of each unit and past the 28 days kept."""
+    from django.utils import translation
+    from django.utils.html import escape
+    from django.utils.text import capfirst
+    from django.utils.timesince import timesince, timeuntil
+    from django.utils.translation import gettext as _
+    from wagtail.admin.templatetags.wagtailadmin_tags import timesince_simple
+
+    from avsoft_support.admin.columns import _time_words
+
+    minutes = [0, 1, 2, 5, 59, 60, 61, 119, 121, 1439, 1440, 1441, 2 * 1440 + 61, 7 * 1440 - 1]
+    minutes += [7 * 1440, 7 * 1440 + 1441, 27 * 1440 + 1439, 28 * 1440, 40 * 1440, 400 * 1440]
+    with translation.override(language):
+        for kind in ("ago", "late", "until", "ago"):  # twice: from the cache the second time
+            for count in minutes:
+                now = timezone.now()
+                delta = timedelta(minutes=count, seconds=20)
+                moment = now + delta if kind == "until" else now - delta
+                if kind == "ago":
+                    expected = capfirst(timesince_simple(moment))
+                elif kind == "late":
+                    expected = _("%(time)s late") % {"time": timesince(moment, now)}
+                else:
+                    expected = _("in %(time)s") % {"time": timeuntil(moment, now)}
+                assert _time_words(kind, moment, now) == escape(expected), (kind, count)
+        assert _time_words("late", now - timedelta(hours=3), now) == escape(
+            _("%(time)s late") % {"time": timesince(now - timedelta(hours=3), now)}
+        )
+
+
 def test_the_badge_recounts_three_counters_and_the_dashboard_all(
     verified_staff_client, make_admin_ticket
 ):
