@@ -697,9 +697,12 @@ def test_the_rows_speak_each_staff_members_language(
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_time_words_are_djangos_and_wagtails_own(language):
-    """The rows' "3 hours ago", "2 days late" and "in 40 minutes" are kept per minute count
-    (columns._time_words): the same words Django's timesince and Wagtail's timesince_simple
-    give, in each language, either side of each unit and past the 28 days kept."""
+    """The rows' "3 hours ago", "2 days late" and "in 40 minutes" are kept per units and
+    counts (columns._time_words): the same words Django's timesince and Wagtail's
+    timesince_simple give, in each language, either side of each unit, across months of
+    every length and at random moments up to three years away."""
+    import random
+
     from django.utils import translation
     from django.utils.html import escape
     from django.utils.text import capfirst
@@ -711,6 +714,8 @@ def test_time_words_are_djangos_and_wagtails_own(language):
 
     minutes = [0, 1, 2, 5, 59, 60, 61, 119, 121, 1439, 1440, 1441, 2 * 1440 + 61, 7 * 1440 - 1]
     minutes += [7 * 1440, 7 * 1440 + 1441, 27 * 1440 + 1439, 28 * 1440, 40 * 1440, 400 * 1440]
+    rng = random.Random(5)
+    minutes += [rng.randrange(3 * 365 * 1440) for _n in range(300)]
     with translation.override(language):
         for kind in ("ago", "late", "until", "ago"):  # twice: from the cache the second time
             for count in minutes:
