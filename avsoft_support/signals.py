@@ -46,16 +46,15 @@ def ticket_saving(sender, instance, raw=False, **kwargs):
 def _queue_state_after(instance, update_fields):
     """What the row now holds of the fields the queue counts: the saved fields' new values,
     the others' as they were loaded (None: unknown)."""
-    state = instance.queue_state()
     if update_fields is None:
-        return state
+        return instance.queue_state()
     before = instance.queue_state_saved
-    if before is None:
+    if before is None:  # (asked before the fields: a deferred one would be read from the row)
         return None
     saved = {Ticket._meta.get_field(name).attname for name in update_fields}
     return tuple(
-        new if name in saved else old
-        for name, new, old in zip(Ticket.QUEUE_FIELDS, state, before, strict=True)
+        getattr(instance, name) if name in saved else old
+        for name, old in zip(Ticket.QUEUE_FIELDS, before, strict=True)
     )
 
 
