@@ -734,6 +734,41 @@ def test_time_words_are_djangos_and_wagtails_own(language):
         )
 
 
+def test_dates_in_the_rows_are_each_agents_own_time_zone_and_language(
+    verified_staff_client, support_staff, make_admin_ticket
+):
+    """The rows' dates are kept per moment, time zone and language (columns._formatted): a
+    page in Moscow time must not leave its dates in the next page in Vladivostok time."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+    from wagtail.users.models import UserProfile
+
+    written = timezone.now().replace(second=0, microsecond=0) - timedelta(days=40)
+    due = timezone.now().replace(second=0, microsecond=0) + timedelta(days=2)
+    make_admin_ticket(created_at=written, sla_due_at=due)
+    profile = UserProfile.get_for_user(support_staff)
+    for zone, language in [
+        ("Europe/Moscow", "ru"),
+        ("Asia/Vladivostok", "ru"),
+        ("Asia/Vladivostok", "en"),
+        ("Europe/Moscow", "ru"),
+    ]:
+        profile.current_time_zone, profile.preferred_language = zone, language
+        profile.save()
+        [row] = listing_rows(verified_staff_client.get(LIST_URL))
+        with translation.override(language):
+            local = written.astimezone(ZoneInfo(zone))
+            expected = date_format(local, "DATETIME_FORMAT")
+            expected_due = date_format(due.astimezone(ZoneInfo(zone)), "SHORT_DATETIME_FORMAT")
+        by_class = {cell.get("class", [""])[0]: cell for cell in row.values()}
+        wrote, due_cell = by_class["avs-col-activity"], by_class["avs-col-due"]
+        assert wrote.select_one("button")["data-w-tooltip-content-value"] == expected, zone
+        assert wrote.select_one("time")["datetime"] == local.isoformat()
+        assert due_cell.select_one("span")["title"] == expected_due, zone
+
+
 def test_the_badge_recounts_three_counters_and_the_dashboard_all(
     verified_staff_client, make_admin_ticket
 ):
