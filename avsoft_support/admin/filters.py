@@ -20,11 +20,11 @@ from ..permissions import assignable_users
 from ..triage import needs_action_q, open_q, overdue_q
 
 
-def lean_radio_select():
+def lean_radio_select(widget_class=forms.RadioSelect):
     """Django's radio buttons, each option written in the widget's template rather than through
     three includes (the filter form is on every page of the triage list). An instance of
-    Django's own class: Wagtail styles the field by the widget's class name."""
-    widget = forms.RadioSelect()
+    Django's (or Wagtail's) own class: Wagtail styles the field by the widget's class name."""
+    widget = widget_class()
     widget.template_name = "avsoft_support/admin/widgets/radio.html"
     return widget
 
@@ -98,7 +98,9 @@ class TicketFilterSet(WagtailFilterSet):
         label=_("Created"), field_name="created_at", widget=DateRangePickerWidget
     )
     overdue = django_filters.BooleanFilter(
-        label=_("Response overdue"), method="filter_overdue", widget=BooleanRadioSelect
+        label=_("Response overdue"),
+        method="filter_overdue",
+        widget=lean_radio_select(BooleanRadioSelect),
     )
 
     class Meta:
