@@ -346,7 +346,16 @@ class Ticket(models.Model):
                 name="avs_ticket_counts",
                 condition=models.Q(status__in=TicketStatus.open_values()),
             ),
-            # "Mine" and the dashboard's own tickets.
+            # An agent's open tickets in the queue's order: the dashboard's "your tickets" and
+            # the "Mine" view read their first rows off it, not sorting each of the agent's
+            # open tickets (5 ms for 1,250 of them at 100,000 tickets on SQLite).
+            models.Index(
+                models.F("assignee"),
+                *QUEUE_INDEX_EXPRESSIONS,
+                name="avs_ticket_mine_queue",
+                condition=models.Q(status__in=TicketStatus.open_values()),
+            ),
+            # An agent's tickets in any other status.
             models.Index(fields=["assignee", "status"], name="avs_ticket_assignee_status"),
             # A member's own list, newest activity first.
             models.Index(fields=["author", "-last_activity_at"], name="avs_ticket_author_activity"),
