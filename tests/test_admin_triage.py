@@ -35,6 +35,29 @@ def listing_rows(response):
     ]
 
 
+def assert_read_in_order_off(sql, index):
+    """EXPLAIN ``sql`` (a query a page ran): the database can read it off ``index`` in its
+    order, with no sort step. A few rows are cheaper to sort than to read through an index, so
+    the planner is told to read through the index; the check is that it then needs no sort."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("EXPLAIN " + sql)
+        else:
+            forced = sql.replace(
+                'FROM "avsoft_support_ticket"',
+                f'FROM "avsoft_support_ticket" INDEXED BY "{index}"',
+                1,
+            )
+            cursor.execute("EXPLAIN QUERY PLAN " + forced)
+        plan = "\n".join(" ".join(str(cell) for cell in row) for row in cursor.fetchall())
+    assert index in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan.upper(), plan
+    assert "Sort Key" not in plan, plan
+
+
 def sidebar(response):
     props = select(response, "script#wagtail-sidebar-props")
     assert props, "no sidebar on the page"
@@ -138,23 +161,7 @@ def test_an_agents_own_open_tickets_are_read_in_order_off_their_index(
         and "ORDER BY" in query["sql"]
         and "LIMIT" in query["sql"]
     ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute("EXPLAIN " + mine_sql)
-        else:
-            forced = mine_sql.replace(
-                'FROM "avsoft_support_ticket"',
-                'FROM "avsoft_support_ticket" INDEXED BY "avs_ticket_mine_queue"',
-                1,
-            )
-            cursor.execute("EXPLAIN QUERY PLAN " + forced)
-        plan = "\n".join(" ".join(str(cell) for cell in row) for row in cursor.fetchall())
-    assert "avs_ticket_mine_queue" in plan, plan
-    assert "TEMP B-TREE FOR ORDER BY" not in plan.upper(), plan
-    assert "Sort Key" not in plan, plan
+    assert_read_in_order_off(mine_sql, "avs_ticket_mine_queue")
 
 
 def test_the_order_is_shown_in_the_help_text_and_saved_views_lead_there(
@@ -195,24 +202,7 @@ def test_the_database_serves_the_listing_query_from_the_triage_index(
         and "ORDER BY" in query["sql"]
         and "LIMIT" in query["sql"]
     )
-    # A few rows are cheaper to sort than to read through an index, so the planner is told to
-    # read through the index; the check is that it then needs no sort step for the order.
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN " + listing_sql)
-        else:
-            forced = listing_sql.replace(
-                'FROM "avsoft_support_ticket"',
-                'FROM "avsoft_support_ticket" INDEXED BY "avs_ticket_triage"',
-                1,
-            )
-            cursor.execute("EXPLAIN QUERY PLAN " + forced)
-        plan = "\n".join(" ".join(str(cell) for cell in row) for row in cursor.fetchall())
-    assert "avs_ticket_triage" in plan, plan
-    assert "TEMP B-TREE FOR ORDER BY" not in plan.upper(), plan
-    assert "Sort Key" not in plan, plan
+    assert_read_in_order_off(listing_sql, "avs_ticket_triage")
 
 
 @pytest.mark.parametrize("names", [None, ("new", "overdue", "mine")], ids=["all", "badge"])
