@@ -34,7 +34,14 @@ def link_in_mail(message, path_prefix):
 
 
 def totp_token(device, drift=0):
-    """The code the device's authenticator app shows now (`drift=1`: the next time step)."""
+    """The code the device's authenticator app shows now (`drift=1`: the next time step).
+
+    A later step is counted from the device's own drift: a code made just before a 30-second
+    boundary and checked just after it is accepted a step late, and django-otp then records a
+    drift of -1 and looks for the next code one step earlier (a CI run whose setup code crossed
+    23:30:00 refused the "next" code)."""
+    if drift:
+        drift += device.drift
     token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)
     return f"{token:0{device.digits}d}"
 
