@@ -349,3 +349,20 @@ def check_help_article_page_types(app_configs, **kwargs):
             id="avsoft_support.E020",
         )
     ]
+
+
+@checks.register()
+def check_queue_counts_window(app_configs, **kwargs):
+    """The queue's counters are counted once per window of this many seconds (queue_cache.py):
+    anything but a whole number of seconds would fail every admin page."""
+    setting = "AVSOFT_SUPPORT_QUEUE_COUNTS_CACHE_SECONDS"
+    value = app_settings.QUEUE_COUNTS_CACHE_SECONDS
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return []
+    return [
+        checks.Error(
+            f"{setting} must be a whole number of seconds, 0 or more: {value!r}",
+            hint=f"Set {setting} to e.g. 30 (the default), or 0 to count on every admin page.",
+            id="avsoft_support.E021",
+        )
+    ]

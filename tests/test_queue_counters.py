@@ -149,3 +149,16 @@ def test_overdue_is_measured_from_the_windows_start(rf, make_admin_ticket, make_
             )
             assert counts["overdue"] == 1
             assert count_queries(rf, agent) == 1  # 0: counted on every page
+
+
+@pytest.mark.parametrize("value", [30, 0, -1, 2.5, "30", None, True])
+def test_the_window_setting_is_checked(settings, value):
+    from avsoft_support.checks import check_queue_counts_window
+
+    settings.AVSOFT_SUPPORT_QUEUE_COUNTS_CACHE_SECONDS = value
+    errors = check_queue_counts_window(None)
+    if type(value) is int and value in (30, 0):
+        assert errors == []
+    else:
+        assert [error.id for error in errors] == ["avsoft_support.E021"]
+        assert repr(value) in errors[0].msg
