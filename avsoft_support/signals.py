@@ -8,6 +8,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save, pre_d
 
 from . import auth, queue_cache, search_index
 from .models import Attachment, MemberProfile, Message, Ticket
+from .models.tickets import QUEUE_FIELDS
 
 
 def delete_attachment_file(sender, instance, **kwargs):
@@ -54,7 +55,7 @@ def _queue_state_after(instance, update_fields):
     saved = {Ticket._meta.get_field(name).attname for name in update_fields}
     return tuple(
         getattr(instance, name) if name in saved else old
-        for name, old in zip(Ticket.QUEUE_FIELDS, before, strict=True)
+        for name, old in zip(QUEUE_FIELDS, before, strict=True)
     )
 
 

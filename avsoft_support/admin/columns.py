@@ -87,7 +87,19 @@ class _Unit:
 
 _UNITS = {name: _Unit(name) for name in TIME_STRINGS}
 _TIME_WORDS = {}
-_TIME_WORDS_KEPT = 4096
+_FORMATTED = {}
+_KEPT = 4096  # entries per store; emptied when full
+
+
+def _kept(store, key, make):
+    """``make()``, made once per ``key`` in a per-process ``store`` of at most ``_KEPT``."""
+    value = store.get(key)
+    if value is None:
+        value = make()
+        if len(store) >= _KEPT:
+            store.clear()
+        store[key] = value
+    return value
 
 
 def _time_words(kind, moment, now):
@@ -99,19 +111,15 @@ def _time_words(kind, moment, now):
         units = timeuntil(moment, now, time_strings=_UNITS)
     else:
         units = timesince(moment, now, time_strings=_UNITS)
-    key = (kind, get_language(), units)
-    words = _TIME_WORDS.get(key)
-    if words is None:
+
+    def make():
         if kind == "until":
-            words = _e(_("in %(time)s") % {"time": timeuntil(moment, now)})
-        elif kind == "late":
-            words = _e(_("%(time)s late") % {"time": timesince(moment, now)})
-        else:
-            words = _e(capfirst(timesince_simple(moment)))
-        if len(_TIME_WORDS) >= _TIME_WORDS_KEPT:
-            _TIME_WORDS.clear()
-        _TIME_WORDS[key] = words
-    return words
+            return _e(_("in %(time)s") % {"time": timeuntil(moment, now)})
+        if kind == "late":
+            return _e(_("%(time)s late") % {"time": timesince(moment, now)})
+        return _e(capfirst(timesince_simple(moment)))
+
+    return _kept(_TIME_WORDS, (kind, get_language(), units), make)
 
 
 class InlineCell:
@@ -166,9 +174,6 @@ def _local(value):
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
 
-_FORMATTED = {}
-
-
 def _formatted(local, format_name):
     """``date_format(local, format_name)``, escaped, kept per moment, time zone and language:
     the same rows come back on every refresh of the list, and a date format costs 30 µs."""
@@ -179,13 +184,7 @@ def _formatted(local, format_name):
         local.utcoffset(),
         local.tzname(),
     )
-    text = _FORMATTED.get(key)
-    if text is None:
-        text = _e(date_format(local, format_name))
-        if len(_FORMATTED) >= _TIME_WORDS_KEPT:
-            _FORMATTED.clear()
-        _FORMATTED[key] = text
-    return text
+    return _kept(_FORMATTED, key, lambda: _e(date_format(local, format_name)))
 
 
 class TextColumn(InlineCell, Column):

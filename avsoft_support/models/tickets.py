@@ -375,7 +375,6 @@ class Ticket(models.Model):
                 number=self.number, search_text=self.search_text
             )
 
-    QUEUE_FIELDS = QUEUE_FIELDS
     queue_state_saved = None  # unknown (not loaded with them, or not saved yet)
 
     @classmethod
@@ -386,7 +385,7 @@ class Ticket(models.Model):
         return instance
 
     def queue_state(self):
-        return tuple(getattr(self, name) for name in self.QUEUE_FIELDS)
+        return tuple(getattr(self, name) for name in QUEUE_FIELDS)
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
