@@ -1,16 +1,16 @@
 """The queue's counters (menu badge, dashboard) from the cache instead of a COUNT over the open
 tickets on every admin page.
 
-Each counter is one cache entry of the current *window*: ``QUEUE_COUNTS_CACHE_SECONDS`` (30)
-of the clock. It is counted once in its window, when someone first asks, "as of" the window's
-start (the moment "overdue" is measured from); after that a ticket saved or deleted through
-the ORM moves the counters it enters or leaves by one (``ticket_moved``, from signals.py),
-so a busy desk does not recount after every change. A window lasts at most that many
-seconds, so a change no signal reports (a queryset ``update()``, a row changed under a ticket
-object loaded earlier) and the clock making tickets overdue show in the next window at the
-latest. ``changed()`` drops the current counts for what is known to have moved in bulk (a
+Each counter is one cache entry of the current *window*, which begins when the counters are
+first asked for and lasts ``QUEUE_COUNTS_CACHE_SECONDS`` (30). A counter is counted once in
+its window, when someone first asks, "as of" the window's start (the moment "overdue" is
+measured from); after that a ticket saved or deleted through the ORM moves the counters it
+enters or leaves by one (``ticket_moved``, from signals.py), so a busy desk does not recount
+after every change. A change no signal reports (a queryset ``update()``, a row changed under a
+ticket object loaded earlier) and the clock making tickets overdue show in the next window at
+the latest. ``changed()`` ends the window for what is known to have moved in bulk (a
 customer's tickets re-ranked). In the shared cache (Redis in production) every worker and
-server sees one value, and moves it with one atomic increment.
+server sees one window and one value, and moves it with one atomic increment.
 """
 
 from contextlib import suppress
@@ -65,15 +65,20 @@ def changed():
         cache.set(GENERATION_KEY, 2, None)
 
 
+def _since_key():
+    return f"avsoft_support:queue:{generation()}:since"
+
+
 def window():
-    """The current window's start (seconds since the epoch) and that moment as a datetime."""
-    seconds = app_settings.QUEUE_COUNTS_CACHE_SECONDS
-    start = int(timezone.now().timestamp() // seconds) * seconds
-    return start, datetime.fromtimestamp(start, tz=UTC)
-
-
-def _prefix(start):
-    return f"avsoft_support:queue:{generation()}:{start}:"
+    """The current window: the start of its cache keys, and its start as a datetime (the
+    moment "overdue" is measured from). Begins one when there is none."""
+    key = _since_key()
+    start = cache.get(key)
+    if start is None:
+        start = round(timezone.now().timestamp(), 6)
+        if not cache.add(key, start, app_settings.QUEUE_COUNTS_CACHE_SECONDS):
+            start = cache.get(key, start)  # another process began it a moment earlier
+    return f"{key}:{start}:", datetime.fromtimestamp(start, tz=UTC)
 
 
 def counters(names, user_id, count):
@@ -82,8 +87,7 @@ def counters(names, user_id, count):
     seconds = app_settings.QUEUE_COUNTS_CACHE_SECONDS
     if not seconds:
         return count(list(names), timezone.now())
-    start, as_of = window()
-    prefix = _prefix(start)
+    prefix, as_of = window()
     keys = {name: prefix + (f"mine:{user_id}" if name == "mine" else name) for name in names}
     found = cache.get_many(keys.values())
     values = {name: found[key] for name, key in keys.items() if key in found}
@@ -102,11 +106,15 @@ def ticket_moved(before, after):
     window are left to their first count."""
     if not app_settings.QUEUE_COUNTS_CACHE_SECONDS:
         return
-    start, as_of = window()
+    key = _since_key()
+    start = cache.get(key)
+    if start is None:  # no window: nothing counted to move
+        return
+    as_of = datetime.fromtimestamp(start, tz=UTC)
     left, entered = counted_in(before, as_of), counted_in(after, as_of)
     if left == entered:
         return
-    prefix = _prefix(start)
+    prefix = f"{key}:{start}:"
     for name, delta in [*((n, -1) for n in left - entered), *((n, 1) for n in entered - left)]:
         with suppress(ValueError):  # not counted in this window: left to its first count
             cache.incr(prefix + name, delta)
