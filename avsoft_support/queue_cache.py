@@ -69,12 +69,15 @@ def _since_key():
     return f"avsoft_support:queue:{generation()}:since"
 
 
-def window():
+def window(begin=True):
     """The current window: the start of its cache keys, and its start as a datetime (the
-    moment "overdue" is measured from). Begins one when there is none."""
+    moment "overdue" is measured from). When there is none: begins one, or None if not
+    ``begin``."""
     key = _since_key()
     start = cache.get(key)
     if start is None:
+        if not begin:
+            return None
         start = round(timezone.now().timestamp(), 6)
         if not cache.add(key, start, app_settings.QUEUE_COUNTS_CACHE_SECONDS):
             start = cache.get(key, start)  # another process began it a moment earlier
@@ -106,15 +109,13 @@ def ticket_moved(before, after):
     window are left to their first count."""
     if not app_settings.QUEUE_COUNTS_CACHE_SECONDS:
         return
-    key = _since_key()
-    start = cache.get(key)
-    if start is None:  # no window: nothing counted to move
+    current = window(begin=False)
+    if current is None:  # no window: nothing counted to move
         return
-    as_of = datetime.fromtimestamp(start, tz=UTC)
+    prefix, as_of = current
     left, entered = counted_in(before, as_of), counted_in(after, as_of)
     if left == entered:
         return
-    prefix = f"{key}:{start}:"
     for name, delta in [*((n, -1) for n in left - entered), *((n, 1) for n in entered - left)]:
         with suppress(ValueError):  # not counted in this window: left to its first count
             cache.incr(prefix + name, delta)
