@@ -59,6 +59,38 @@ def test_russian_word_forms_and_yo(printer):
         assert found(form) == [printer.pk], form
 
 
+def test_earlier_words_match_whole_in_any_form_the_last_as_a_beginning(printer, other):
+    """Every word but the last is a whole word, in any of its forms (its stem is indexed beside
+    it); the last one may be a beginning, as typed so far."""
+    assert found("принтеры не печатают") == [printer.pk]
+    assert found("ошибкой драйвера") == [printer.pk]
+    assert found("licences renewed") == [other.pk]
+    assert found("спулер принт") == [printer.pk]
+    assert found("ромаш") == [printer.pk]
+    assert found("принт спулера") == []  # "принт" is not a word of the ticket
+
+
+def test_only_the_last_word_is_looked_up_as_a_prefix(printer):
+    """A prefix reads the postings of every word it begins (at 100,000 tickets "company"* is ten
+    times "company"); whole words are looked up and skipped through."""
+    executed = []
+
+    def keep(execute, sql, params, many, context):
+        executed.append(params)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        queryset = search_index.search_tickets(
+            Ticket.objects.order_by(), "Принтеры INV 2026 печата"
+        )
+        assert list(queryset.values_list("pk", flat=True)) == [printer.pk]
+    if connection.vendor == "sqlite":
+        match = '"принтер" "inv" "2026" "печат"*'
+    else:
+        match = "принтер & inv & 2026 & печат:*"
+    assert any(match in params for params in executed if params), executed
+
+
 def test_every_word_must_match(printer, other):
     assert found("принтер licence") == []
     assert found("принтер смирнова") == [printer.pk]
@@ -84,6 +116,18 @@ def test_deleted_member_leaves_the_search_text(printer):
     printer.author.delete()
     assert found("смирнова") == []
     assert found("спулера") == [printer.pk]  # the conversation stays the company's record
+
+
+def test_blanked_texts_are_rebuilt_in_batches(make_admin_ticket):
+    """A migration that changes what is indexed blanks the texts; the post_migrate backfill
+    rebuilds them, a batch at a time."""
+    made = [make_admin_ticket(subject=f"Сканеры не сканируют {n}") for n in range(5)]
+    Ticket.objects.update(search_text="")
+    assert found("сканер") == []
+    search_index.backfill(batch=2)
+    assert found("сканеры") == [ticket.pk for ticket in made]
+    text = Ticket.objects.get(pk=made[0].pk).search_text
+    assert "сканеры сканер" in text and "сканируют сканир" in text
 
 
 def index_reads(captured):
