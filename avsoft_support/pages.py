@@ -36,8 +36,10 @@ same 404 either way, to visitors with the way to log in.
 """
 
 import logging
+from urllib.parse import urlsplit
 
 import swapper
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -74,7 +76,11 @@ from .views.account.common import login_url
 
 logger = logging.getLogger(__name__)
 
-THANKS_SESSION_KEY = "avsoft_support_thanks"
+# The thank-you after filing is shown once on the ticket's page. Carried by a short-lived signed
+# cookie of its own (on the support page's path), not the session: filing and that page then
+# write nothing to the session.
+THANKS_COOKIE = "avsoft_support_thanks"
+THANKS_SECONDS = 600
 LIST_FILTERS = ("all", "open", "closed")
 # "My tickets", and the tickets of colleagues shared through the company.
 LIST_TABS = ("mine", "company")
@@ -334,8 +340,21 @@ class SupportPageMixin(SupportPageBase):
 
     def ticket_filed(self, request, ticket):
         """The answer to a filed ticket: its page, once with the thank-you text."""
-        request.session[THANKS_SESSION_KEY] = ticket.number
-        return HttpResponseRedirect(self.ticket_url(ticket, request))
+        response = HttpResponseRedirect(self.ticket_url(ticket, request))
+        response.set_signed_cookie(
+            THANKS_COOKIE,
+            ticket.number,
+            salt=THANKS_COOKIE,
+            max_age=THANKS_SECONDS,
+            path=self._thanks_path(request),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+    def _thanks_path(self, request):
+        return urlsplit(self.route_url("index", request)).path
 
     def render_ticket_form(self, request, form, profile, **extra):
         return self.render_route(
@@ -437,17 +456,19 @@ class SupportPageMixin(SupportPageBase):
         self, request, ticket, reply_form, status=200, show_thanks=None, **sharing_forms
     ):
         self.members_only(request)
+        thanks_cookie = THANKS_COOKIE in request.COOKIES
         if show_thanks is None:
-            show_thanks = request.session.get(THANKS_SESSION_KEY) == ticket.number
-            if show_thanks:
-                del request.session[THANKS_SESSION_KEY]
+            filed = request.get_signed_cookie(
+                THANKS_COOKIE, default=None, salt=THANKS_COOKIE, max_age=THANKS_SECONDS
+            )
+            show_thanks = filed is not None and filed == ticket.number
         conversation = list(ticket.messages.public().conversation()) if ticket.pk else []
         # A colleague reading a shared ticket sees whose messages they are, not "You".
         reader_is_author = not ticket.pk or ticket.author_id == request.user.pk
         customer_name = None
         if not reader_is_author:
             customer_name = member_display_name(ticket.author) if ticket.author else _("Customer")
-        return _private(
+        response = _private(
             self.render_route(
                 request,
                 template=self.ticket_detail_template,
@@ -465,6 +486,9 @@ class SupportPageMixin(SupportPageBase):
                 show_thanks=show_thanks,
             )
         )
+        if thanks_cookie and show_thanks:
+            response.delete_cookie(THANKS_COOKIE, path=self._thanks_path(request), samesite="Lax")
+        return response
 
     @re_path(rf"^{TICKET_NUMBER}/$", name="ticket")
     def ticket_route(self, request, number):

@@ -8,6 +8,10 @@ warm requests, each round from another stack depth (bench/alignment.py), the que
 - *bare*: a view returning 25 of the member's tickets in one query (bench/urls.py);
 - *wagtail*: a plain Wagtail page of the same site (its home page).
 
+Filing is measured twice: with its two mails rendered and sent in the request (Django's
+immediate task backend, the test settings' default) and with them queued for the worker
+(django-tasks-db, as the production profile runs them; bench/settings.py).
+
 Served as by a real server: the test client, but without the test environment's template
 instrumentation (it copies the context for every template rendered, one per listing cell).
 Not a test: it prints, and fails only when a page does not answer. Run it with `make bench`
@@ -21,16 +25,18 @@ import platform
 import statistics
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
@@ -65,18 +71,21 @@ def measure_rounds(pages):
     slows every page (and the floors) alike, so the ratios stay fair."""
     times = {label: [] for label, *_ in pages}
     queries = {}
-    for label, once, _runs in pages:
-        once()  # warm caches and templates
-        with CaptureQueriesContext(connection) as captured:
-            once()
+    for label, once, _runs, tasks in pages:
+        with override_settings(TASKS=tasks) if tasks else nullcontext():
+            once()  # warm caches and templates
+            with CaptureQueriesContext(connection) as captured:
+                once()
         queries[label] = len(captured)
     for round_ in range(RUNS):
-        for label, once, runs in pages:
+        for label, once, runs, tasks in pages:
             if round_ >= runs:
                 continue
-            start = time.perf_counter()
-            at_offset(round_, once)
-            times[label].append((time.perf_counter() - start) * 1000)
+            # The task backend is switched outside the timing: only the request is measured.
+            with override_settings(TASKS=tasks) if tasks else nullcontext():
+                start = time.perf_counter()
+                at_offset(round_, once)
+                times[label].append((time.perf_counter() - start) * 1000)
     results = []
     for label, *_ in pages:
         values = sorted(times[label])
@@ -178,12 +187,14 @@ def measure_size(n):
             f"{LIST}?status=all&q={member.email}&export=csv",
         ),
         ("submit + 100 KB file", customer, "post", f"{page.url}new/"),
+        ("submit + 100 KB file, mail queued", customer, "post", f"{page.url}new/"),
     ]
     pages = [
         (
             label,
             requester(client, method, url, filing_data(product) if method == "post" else None),
             EXPORT_RUNS if "export" in url else RUNS,
+            settings.QUEUED_TASKS if "queued" in label else None,
         )
         for label, client, method, url in rows
     ]

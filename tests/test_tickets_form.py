@@ -170,6 +170,27 @@ def test_valid_ticket_is_filed_with_its_files(member_client, member, product):
     assert "Thank you. Your ticket" not in member_client.get(response["Location"]).content.decode()
 
 
+def test_the_thank_you_rides_a_signed_cookie_not_the_session(member_client, product):
+    """Filing writes nothing to the session: the thank-you is carried by a signed, HttpOnly
+    cookie on the support page's path, which only the ticket it names honours."""
+    session_before = dict(member_client.session.items())
+    response = member_client.post(NEW, ticket_form_data(product))
+    first = Ticket.objects.get()
+    assert dict(member_client.session.items()) == session_before
+    cookie = response.cookies["avsoft_support_thanks"]
+    assert cookie["httponly"] and cookie["path"] == "/support/" and cookie["samesite"] == "Lax"
+    assert cookie.value.startswith(f"{first.number}:")  # then its time and signature
+
+    second = Ticket.objects.create(author=first.author, subject="Another", number="2026-99999")
+    # Another ticket's page does not take it, nor does a cookie written by hand.
+    page = member_client.get(f"/support/{second.number}/")
+    assert page.status_code == 200 and "Another" in page.content.decode()
+    assert "Thank you. Your ticket" not in page.content.decode()
+    member_client.cookies["avsoft_support_thanks"] = first.number
+    page = member_client.get(f"/support/{first.number}/")
+    assert "Thank you. Your ticket" not in page.content.decode()
+
+
 def test_thank_you_text_comes_from_the_page(member_client, support_page, product):
     support_page.thank_you_text = "<p>Thanks! We answer within a working day.</p>"
     support_page.save()

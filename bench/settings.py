@@ -1,0 +1,10 @@
+"""The benchmark's settings: the test suite's, plus the database task queue of the production
+profile (django-tasks-db, as `make demo-prod` runs it), so that filing can be measured both
+ways: with its mail sent in the request (Django's immediate backend, the default) and handed
+to the worker's queue."""
+
+from tests.settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]  # noqa: F405
+
+QUEUED_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
