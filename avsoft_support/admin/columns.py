@@ -88,15 +88,15 @@ class _Unit:
 _UNITS = {name: _Unit(name) for name in TIME_STRINGS}
 _TIME_WORDS = {}
 _FORMATTED = {}
-_KEPT = 4096  # entries per store; emptied when full
+KEPT = 4096  # entries per store; emptied when full
 
 
-def _kept(store, key, make):
-    """``make()``, made once per ``key`` in a per-process ``store`` of at most ``_KEPT``."""
+def kept(store, key, make):
+    """``make()``, made once per ``key`` in a per-process ``store`` of at most ``KEPT``."""
     value = store.get(key)
     if value is None:
         value = make()
-        if len(store) >= _KEPT:
+        if len(store) >= KEPT:
             store.clear()
         store[key] = value
     return value
@@ -119,7 +119,7 @@ def _time_words(kind, moment, now):
             return _e(_("%(time)s late") % {"time": timesince(moment, now)})
         return _e(capfirst(timesince_simple(moment)))
 
-    return _kept(_TIME_WORDS, (kind, get_language(), units), make)
+    return kept(_TIME_WORDS, (kind, get_language(), units), make)
 
 
 class InlineCell:
@@ -184,7 +184,7 @@ def _formatted(local, format_name):
         local.utcoffset(),
         local.tzname(),
     )
-    return _kept(_FORMATTED, key, lambda: _e(date_format(local, format_name)))
+    return kept(_FORMATTED, key, lambda: _e(date_format(local, format_name)))
 
 
 class TextColumn(InlineCell, Column):

@@ -8,6 +8,7 @@ change goes through tickets.py, which logs it.
 """
 
 import datetime
+import hashlib
 
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
@@ -16,12 +17,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -63,6 +65,7 @@ from ..columns import (
     TextColumn,
     TicketStatusColumn,
     TicketTitleColumn,
+    kept,
 )
 from ..filters import TicketFilterSet
 from ..forms import (
@@ -125,6 +128,31 @@ def queue_query(query):
     data = QueryDict(query or "", mutable=True)
     data.pop("_w_filter_fragment", None)
     return data.urlencode()
+
+
+# The triage list's filter form as rendered, per language, values, errors and choices.
+_FILTERS_HTML = {}
+
+
+def filters_html(filters):
+    """The filter drilldown of the list's header, rendered once per language, filter values
+    (and their errors) and choices: eight fields through Wagtail's field template cost every
+    triage page about 4 ms, for markup that changes only with those."""
+    fields = [
+        (
+            field.name,
+            repr(field.value()),
+            [str(error) for error in field.errors],
+            [(str(value), str(label)) for value, label in getattr(field.field, "choices", ())],
+        )
+        for field in filters.form
+    ]
+    key = hashlib.sha256(repr((get_language(), fields)).encode()).hexdigest()
+    return kept(
+        _FILTERS_HTML,
+        key,
+        lambda: render_to_string("avsoft_support/admin/tickets/filters.html", {"filters": filters}),
+    )
 
 
 class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
@@ -242,6 +270,8 @@ class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
         context["saved_views"] = self.saved_views()
         context["queue_order_help"] = triage.QUEUE_ORDER_HELP
         context["bulk_action_buttons"] = bulk_action_buttons(self.request.user)
+        if context.get("filters") and context.get("search_form"):
+            context["filters_html"] = filters_html(context["filters"])
         return context
 
     @cached_property
