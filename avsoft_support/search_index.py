@@ -13,15 +13,16 @@ plain words:
 Both are made after ``migrate`` (``ensure_index``, from the app's post_migrate receiver): a
 migration may not hold database-specific DDL here, and the index is derived data anyway.
 
-Every word goes in with its stem (Snowball's Russian or English stemmer) where that differs:
-"принтеры" is indexed as "принтеры принтер". A query's words are stemmed the same way; each but
-the last must match a word or stem whole, and the last one, perhaps still being typed, as a
-prefix (as search-as-you-type boxes do). So "принтера не печатает" finds "Принтеры не
-печатают", "compan" finds "company", and numbers match whole ("42" finds ticket 2026-00042
-and not every number starting with 42, which at 100,000 tickets would be thousands). Whole
-words are what keeps a search cheap at any size: FTS5 and GIN look a word up and skip through
-its postings, while a prefix reads the postings of every word it begins (`"company"*` over
-100,000 tickets: 29 ms, against 2.6 ms for `"company"`).
+Words people write (messages, subject, names, companies) go in with their stem (Snowball's
+Russian or English stemmer) where it differs: "принтеры" is indexed as "принтеры принтер".
+Identifiers (the number's forms, invoice numbers, login, e-mail, phone) go in as typed. Each
+word of a query but the last must match its stem or itself whole; the last one, perhaps still
+being typed, as a prefix (as search-as-you-type boxes do; ``query_terms``). So "принтера не
+печатает" finds "Принтеры не печатают", "compan" finds "company", and numbers match whole
+("42" finds ticket 2026-00042 and not every number starting with 42, which at 100,000 tickets
+would be thousands). Whole words are what keeps a search cheap at any size: FTS5 and GIN look
+a word up and skip through its postings, while a prefix reads the postings of every word it
+begins (`"company"* "5"` over 100,000 tickets: 29 ms, against 2.6 ms for `"company" "5"`).
 """
 
 import functools
@@ -32,7 +33,7 @@ import threading
 import snowballstemmer
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections
-from django.db.models import BooleanField, F, Value
+from django.db.models import BooleanField, F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Substr
 
@@ -86,8 +87,22 @@ def index_text(text, limit=None):
     )
 
 
-def query_words(query):
-    return [stem(word) for word in words(query)]
+def query_terms(query):
+    """Each word of ``query`` as the index is asked for it: a list (one per word, all must
+    match) of alternatives ``(term, as_prefix)``, any of which may match. Numbers whole; every
+    word but the last as its stem or itself, whole (identifiers such as e-mails are indexed
+    without stems); the last, perhaps still being typed, as a prefix of its stem, or of itself
+    too where the stem is not its beginning ("company": "compani")."""
+    found = words(query)
+    terms = []
+    for at, word in enumerate(found):
+        base = stem(word)
+        last = at == len(found) - 1 and not word.isdigit()
+        if last and word.startswith(base):
+            terms.append([(base, True)])
+        else:
+            terms.append([(term, last) for term in dict.fromkeys((base, word))])
+    return terms
 
 
 def number_variants(number, pk):
@@ -96,30 +111,30 @@ def number_variants(number, pk):
 
 
 def ticket_head(ticket, user=None, profile=None, number=None):
-    """The ticket's own words (all but its messages)."""
-    parts = [
-        *number_variants(number or ticket.number, ticket.pk),
-        ticket.subject,
-        ticket.invoice_number,
-        ticket.product_other,
-    ]
+    """The ticket's own words (all but its messages). Identifiers (the number's forms, invoice
+    numbers, login, e-mail, phone) go in as typed; words people write in forms (subject,
+    product, names, companies: "Ромашки", "Смирновой") with their stems."""
+    identifiers = [*number_variants(number or ticket.number, ticket.pk), ticket.invoice_number]
+    wording = [ticket.subject, ticket.product_other]
     if user is not None:
-        parts += [
-            user.get_username(),
-            getattr(user, "email", ""),
-            getattr(user, "first_name", ""),
-            getattr(user, "last_name", ""),
-        ]
+        identifiers += [user.get_username(), getattr(user, "email", "")]
+        wording += [getattr(user, "first_name", ""), getattr(user, "last_name", "")]
     if profile is not None:
         account = profile.client_account if profile.client_account_id else None
-        parts += [
+        identifiers += [profile.invoice_number, profile.phone]
+        wording += [
             profile.full_name,
             profile.company,
-            profile.invoice_number,
-            profile.phone,
             account.company if account is not None else "",
         ]
-    return index_text(" ".join(part for part in parts if part))
+    return " ".join(
+        part
+        for part in (
+            normalize(" ".join(part for part in identifiers if part)),
+            index_text(" ".join(part for part in wording if part)),
+        )
+        if part
+    )
 
 
 def ticket_text(head, bodies):
@@ -243,22 +258,31 @@ def reindex_member(user_id):
 def search_tickets(queryset, query):
     """``queryset`` narrowed to the tickets whose text has every word of ``query`` (the last
     as a prefix), through the index. The queryset's own order stays."""
-    terms = query_words(query)
+    terms = query_terms(query)
     if not terms:
         return queryset
-    # Numbers and every word but the last whole; the last one as a prefix.
-    whole = [term.isdigit() or at < len(terms) - 1 for at, term in enumerate(terms)]
     vendor = connections[queryset.db].vendor
     table = connections[queryset.db].ops.quote_name(Ticket._meta.db_table)
     if vendor == "sqlite":
-        match = " ".join(
-            f'"{term}"' if exact else f'"{term}"*' for term, exact in zip(terms, whole, strict=True)
-        )
         matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-        params = [match]
+        params = [_fts_match(terms)]
+        whole = [either for either in terms if not either[0][1]]
+        if whole and len(whole) < len(terms):
+            # A prefix reads the postings of every word it begins (the "example"* of an
+            # e-mail: every ticket). The whole words find the candidates; the last word's
+            # beginning is then checked on their text alone, when they are few enough.
+            ids = _matching_ids(queryset.db, matches, [_fts_match(whole)])
+            if ids is not None:
+                ids = list(
+                    _by_ids(Ticket.objects.using(queryset.db).order_by(), ids, table)
+                    .filter(_beginning_q(terms[-1]))
+                    .values_list("pk", flat=True)
+                )
+                return _by_ids(queryset, ids, table)
     elif vendor == "postgresql":
         tsquery = " & ".join(
-            term if exact else f"{term}:*" for term, exact in zip(terms, whole, strict=True)
+            _any_of([f"{term}:*" if prefix else term for term, prefix in either], " | ")
+            for either in terms
         )
         # Fenced by OFFSET 0 where it stays a subquery: the matches come from the GIN index
         # first, once. Otherwise the planner walks the listing's order index and computes
@@ -273,31 +297,53 @@ def search_tickets(queryset, query):
         # planner walks the listing's order index testing each row against the list (111 ms
         # for "Company 5" at 100,000 tickets, against 82 ms with the fenced subquery).
         ids = _matching_ids(queryset.db, matches, params) if vendor == "sqlite" else None
-        if ids is not None and not connections[queryset.db].features.supports_json_field:
-            return queryset.filter(pk__in=ids)  # an SQLite built without JSON
         if ids is not None:
-            # One JSON parameter, not thousands: Django builds and SQLite parses the list once
-            # per query of the listing (capped count, page ids) instead of a placeholder each
-            # (6 of 65 ms for "Company 5", 1,986 matches at 100,000 tickets).
-            return queryset.filter(
-                RawSQL(  # noqa: S611 - the table name is a constant, the ids a parameter
-                    f"{table}.id IN (SELECT value FROM json_each(%s))",  # noqa: S608
-                    [json.dumps(ids)],
-                    output_field=BooleanField(),
-                )
-            )
+            return _by_ids(queryset, ids, table)
         condition = RawSQL(  # noqa: S611 - names are constants, the query is a parameter
             f"{table}.id IN ({matches})", params, output_field=BooleanField()
         )
     else:  # another database: no index, the same matching by prefix of any word
-        from django.db.models import Q
-
         condition = Q()
-        for term in terms:
-            condition &= Q(search_text__startswith=term) | Q(search_text__contains=" " + term)
+        for either in terms:
+            condition &= _beginning_q(either)
         # (Numbers match as prefixes here too: a rare fallback.)
         return queryset.filter(condition)
     return queryset.filter(condition)
+
+
+def _any_of(alternatives, operator):
+    return alternatives[0] if len(alternatives) == 1 else f"({operator.join(alternatives)})"
+
+
+def _fts_match(terms):
+    # AND written out: FTS5 takes no implicit AND next to a parenthesised group.
+    return " AND ".join(
+        _any_of([f'"{term}"*' if prefix else f'"{term}"' for term, prefix in either], " OR ")
+        for either in terms
+    )
+
+
+def _beginning_q(either):
+    """A text with a word beginning with one of the alternatives (LIKE, no index)."""
+    condition = Q()
+    for term, _prefix in either:
+        condition |= Q(search_text__startswith=term) | Q(search_text__contains=" " + term)
+    return condition
+
+
+def _by_ids(queryset, ids, table):
+    """``queryset`` narrowed to these ids: one JSON parameter, not thousands: Django builds and
+    SQLite parses the list once per query of the listing (capped count, page ids) instead of a
+    placeholder each (6 of 65 ms for "Company 5", 1,986 matches at 100,000 tickets)."""
+    if not connections[queryset.db].features.supports_json_field:
+        return queryset.filter(pk__in=ids)  # an SQLite built without JSON
+    return queryset.filter(
+        RawSQL(  # noqa: S611 - the table name is a constant, the ids a parameter
+            f"{table}.id IN (SELECT value FROM json_each(%s))",  # noqa: S608
+            [json.dumps(ids)],
+            output_field=BooleanField(),
+        )
+    )
 
 
 # Up to this many matches are read once and listed by id (SQLite). A listing runs its search
