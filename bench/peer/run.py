@@ -292,7 +292,7 @@ def measure_size(n):
     )
     pages = [
         (
-            "floor: bare view, 25 of the customer's tickets",
+            "floor: bare view, the desk's 25 latest tickets",
             requester(customer, "get", "/bench/bare/"),
         ),
         ("member ticket list (my tickets: page + JSON page 1)", both(my_html, my_json)),
