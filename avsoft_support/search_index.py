@@ -82,7 +82,7 @@ def index_text(text, limit=None):
     """``text`` as it is indexed: its words (the first ``limit`` characters of them), each
     followed by its stem where that differs."""
     return " ".join(
-        word if stem(word) == word else f"{word} {stem(word)}"
+        word if (base := stem(word)) == word else f"{word} {base}"
         for word in normalize(text, limit).split()
     )
 

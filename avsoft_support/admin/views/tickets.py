@@ -137,7 +137,7 @@ _FILTERS_HTML = {}
 def filters_html(filters):
     """The filter drilldown of the list's header, rendered once per language, filter values
     (and their errors) and choices: eight fields through Wagtail's field template cost every
-    triage page about 4 ms, for markup that changes only with those."""
+    triage page about 7 ms (10,000 tickets), for markup that changes only with those."""
     fields = [
         (
             field.name,
