@@ -22,7 +22,8 @@ being typed, as a prefix (as search-as-you-type boxes do; ``query_terms``). So "
 ("42" finds ticket 2026-00042 and not every number starting with 42, which at 100,000 tickets
 would be thousands). Whole words are what keeps a search cheap at any size: FTS5 and GIN look
 a word up and skip through its postings, while a prefix reads the postings of every word it
-begins (`"company"* "5"` over 100,000 tickets: 29 ms, against 2.6 ms for `"company" "5"`).
+begins (over 100,000 tickets `"company"* "5"` took 17 ms, `("compani" OR "company") AND "5"`
+2.1 ms).
 """
 
 import functools
