@@ -167,8 +167,8 @@ _DESK_OF_SITE = _SITE_OF_DESK.remote_field
 
 def _site_of(page, desk=None):
     """The page's site, as ``page.get_site()`` finds it, with the site's Support settings:
-    ``desk`` when they are that site's and hold it, else read in the same query (``_desk``
-    then reads nothing)."""
+    ``desk`` when they are that site's and hold it, else from the settings' cache or in one
+    query (``_desk`` then reads nothing)."""
     url_parts = page.get_url_parts()
     if url_parts is None:
         return None  # not routable
@@ -176,7 +176,7 @@ def _site_of(page, desk=None):
     if desk is not None and desk.site_id == site_id and _SITE_OF_DESK.is_cached(desk):
         _DESK_OF_SITE.set_cached_value(desk.site, desk)
         return desk.site
-    desk = SupportSettings.base_queryset().select_related("site").filter(site_id=site_id).first()
+    desk = SupportSettings.for_site_id(site_id)
     if desk is None:  # never saved for this site: _desk makes them as before
         return Site.objects.get(id=site_id)
     return desk.site

@@ -5,9 +5,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
+from wagtail.models import Site
 
 from . import auth, queue_cache, search_index
-from .models import Attachment, MemberProfile, Message, Ticket
+from .models import Attachment, MemberProfile, Message, SupportSettings, Ticket
 from .models.tickets import QUEUE_FIELDS
 
 
@@ -17,6 +18,14 @@ def delete_attachment_file(sender, instance, **kwargs):
     if name:
         storage = instance.file.storage
         transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+def support_settings_changed(sender, instance, **kwargs):
+    """A site's settings (or the site, kept with them) saved or deleted: the cached copy goes
+    now, and again at the commit, in case a request read the old row in between."""
+    site_id = instance.pk if sender is Site else instance.site_id
+    SupportSettings.forget(site_id)
+    transaction.on_commit(lambda: SupportSettings.forget(site_id), robust=True)
 
 
 def count_failed_login(sender, credentials, request=None, **kwargs):
@@ -141,5 +150,12 @@ def connect():
         sender=Attachment,
         dispatch_uid="avsoft_support_attachment_file_cleanup",
     )
+    for signal in (post_save, post_delete):
+        for model in (SupportSettings, Site):
+            signal.connect(
+                support_settings_changed,
+                sender=model,
+                dispatch_uid=f"avsoft_support_settings_changed_{model.__name__}_{signal is post_save}",
+            )
     user_login_failed.connect(count_failed_login, dispatch_uid="avsoft_support_login_failed")
     user_logged_in.connect(reset_login_limit, dispatch_uid="avsoft_support_login_reset")

@@ -1,7 +1,9 @@
+import hashlib
 from datetime import time
 from zoneinfo import ZoneInfo
 
 import swapper
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -253,6 +255,43 @@ class SupportSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("support settings")
 
+    @classmethod
+    def for_site(cls, site):
+        """Wagtail's get-or-create, read through the cache: every customer page and every
+        filing reads these. A save or delete of the settings or of their site drops the site's
+        entry (``forget``, from signals.py); a change no signal reports (a queryset
+        ``update``) lasts until the entry expires."""
+        if site is None:
+            return super().for_site(site)  # Wagtail's DoesNotExist
+        key = cls.cache_key(site.pk)
+        instance = cache.get(key)
+        if instance is None:
+            instance = super().for_site(site)
+            instance.site = site
+            cache.set(key, instance, SETTINGS_CACHE_SECONDS)
+        instance.site = site  # the caller's, not the copy kept with the entry
+        return instance
+
+    @classmethod
+    def for_site_id(cls, site_id):
+        """The settings of the site with this id, their ``site`` loaded, or None when they were
+        never saved for it; through the same cache as ``for_site``."""
+        key = cls.cache_key(site_id)
+        instance = cache.get(key)
+        if instance is None:
+            instance = cls.base_queryset().select_related("site").filter(site_id=site_id).first()
+            if instance is not None:
+                cache.set(key, instance, SETTINGS_CACHE_SECONDS)
+        return instance
+
+    @classmethod
+    def cache_key(cls, site_id):
+        return f"avsoft_support:settings:{_FIELDS_DIGEST}:{site_id}"
+
+    @classmethod
+    def forget(cls, site_id):
+        cache.delete(cls.cache_key(site_id))
+
     def clean(self):
         super().clean()
         try:
@@ -279,3 +318,11 @@ class SupportSettings(BaseSiteSetting):
     @property
     def notification_email_list(self):
         return email_lines(self.notification_emails)
+
+
+# How long a site's settings stay in the cache when nothing drops them.
+SETTINGS_CACHE_SECONDS = 300
+# The fields in the key: a release that adds one never reads an instance kept without it.
+_FIELDS_DIGEST = hashlib.sha256(
+    " ".join(field.attname for field in SupportSettings._meta.concrete_fields).encode()
+).hexdigest()[:12]
