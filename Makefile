@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Every target is phony: the folders
 # demo/ and bench/ share their names.
-.PHONY: demo demo-prod load test lint messages migrations venv bench bench-peer clean
+.PHONY: demo demo-prod load test lint messages migrations venv bench bench-lts bench-peer clean
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 VENV := $(ROOT)/.venv
@@ -57,6 +57,12 @@ bench:
 	@# The prod extra: filing is also measured with its mail queued for django-tasks-db's worker.
 	$(ROOT)/scripts/ensure-venv $(VENV) main "Django>=6.1,<6.2" prod
 	$(PY) $(ROOT)/bench/run.py
+
+# The same on the peer's stack, Python 3.11 and Django 5.2 (.venv-lts, as `make test` makes it):
+# the comparison with `make bench-peer` without a difference of Python or Django in it.
+bench-lts:
+	$(ROOT)/scripts/ensure-venv $(ROOT)/.venv-lts lts "Django>=5.2,<5.3" prod
+	$(ROOT)/.venv-lts/bin/python $(ROOT)/bench/run.py
 
 # The peer of that table: django-helpdesk 2.6.1 in its own .venv-peer, same shape (bench/peer/).
 bench-peer:
