@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Every target is phony: the folders
 # demo/ and bench/ share their names.
-.PHONY: demo demo-prod load test lint messages migrations venv bench bench-lts bench-peer clean
+.PHONY: demo demo-prod load test lint messages migrations venv bench bench-lts bench-peer bench-compare clean
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 VENV := $(ROOT)/.venv
@@ -68,6 +68,12 @@ bench-lts:
 bench-peer:
 	$(ROOT)/bench/peer/setup
 	$(ROOT)/.venv-peer/bin/python $(ROOT)/bench/peer/run.py
+
+# Ours (on the peer's stack) and the peer measured in lockstep, round by round (bench/compare.py).
+bench-compare:
+	$(ROOT)/scripts/ensure-venv $(ROOT)/.venv-lts lts "Django>=5.2,<5.3" prod
+	$(ROOT)/bench/peer/setup
+	$(ROOT)/.venv-lts/bin/python $(ROOT)/bench/compare.py
 
 clean:
 	rm -rf $(ROOT)/demo/var $(ROOT)/build $(ROOT)/*.egg-info

@@ -67,26 +67,40 @@ def requester(client, method, url, data_factory=None):
     return once
 
 
+def warm_and_count(pages):
+    """Each page once to warm caches and templates, then once more counting its queries."""
+    queries = {}
+    for label, once, _runs, tasks in pages:
+        with override_settings(TASKS=tasks) if tasks else nullcontext():
+            once()
+            with CaptureQueriesContext(connection) as captured:
+                once()
+        queries[label] = len(captured)
+    return queries
+
+
+def one_round(pages, round_):
+    """Every page once (those with rounds left), from the round's stack depth: {label: ms}."""
+    times = {}
+    for label, once, runs, tasks in pages:
+        if round_ >= runs:
+            continue
+        # The task backend is switched outside the timing: only the request is measured.
+        with override_settings(TASKS=tasks) if tasks else nullcontext():
+            start = time.perf_counter()
+            at_offset(round_, once)
+            times[label] = (time.perf_counter() - start) * 1000
+    return times
+
+
 def measure_rounds(pages):
     """Every page once per round, ``RUNS`` rounds: a machine that gets busier for a while
     slows every page (and the floors) alike, so the ratios stay fair."""
     times = {label: [] for label, *_ in pages}
-    queries = {}
-    for label, once, _runs, tasks in pages:
-        with override_settings(TASKS=tasks) if tasks else nullcontext():
-            once()  # warm caches and templates
-            with CaptureQueriesContext(connection) as captured:
-                once()
-        queries[label] = len(captured)
+    queries = warm_and_count(pages)
     for round_ in range(RUNS):
-        for label, once, runs, tasks in pages:
-            if round_ >= runs:
-                continue
-            # The task backend is switched outside the timing: only the request is measured.
-            with override_settings(TASKS=tasks) if tasks else nullcontext():
-                start = time.perf_counter()
-                at_offset(round_, once)
-                times[label].append((time.perf_counter() - start) * 1000)
+        for label, ms in one_round(pages, round_).items():
+            times[label].append(ms)
     results = []
     for label, *_ in pages:
         values = sorted(times[label])
@@ -148,6 +162,13 @@ def filing_data(product):
 
 
 def measure_size(n):
+    seeded, pages = prepare_size(n)
+    return seeded, measure_rounds(pages)
+
+
+def prepare_size(n):
+    """Seeds up to ``n`` tickets; returns the seconds it took and the pages to measure:
+    (label, once, rounds, task settings or None)."""
     from avsoft_support.models import Product, SupportPage, Ticket
     from bench.seed import seed_to
 
@@ -200,8 +221,7 @@ def measure_size(n):
         )
         for label, client, method, url in rows
     ]
-    results = measure_rounds(pages)
-    return seeded, results
+    return seeded, pages
 
 
 def print_table(n, seeded, results):
@@ -276,5 +296,28 @@ def main():
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def serve():
+    """``--serve``: driven round by round by bench/compare.py (bench/lockstep.py)."""
+    from bench import lockstep
+
+    def setup():
+        old_name = connection.creation.create_test_db(verbosity=0)
+        site_tree()
+        overrides = override_settings(
+            ROOT_URLCONF="bench.urls",
+            ALLOWED_HOSTS=["*"],
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        )
+        overrides.enable()
+
+        def teardown():
+            overrides.disable()
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+        return teardown
+
+    lockstep.serve(setup, prepare_size, warm_and_count, one_round)
+
+
 if __name__ == "__main__":
-    main()
+    serve() if "--serve" in sys.argv[1:] else main()

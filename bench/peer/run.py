@@ -241,20 +241,34 @@ def filing_data(queue, email):
     return data
 
 
-def measure_rounds(pages):
+def warm_and_count(pages):
+    """Each page once to warm caches and templates, then once more counting its queries."""
     assert len({label for label, _ in pages}) == len(pages), "labels key the results"
-    times = {label: [] for label, _ in pages}
     queries = {}
     for label, once in pages:
-        once()  # warm caches and templates
+        once()
         with CaptureQueriesContext(connection) as captured:
             once()
         queries[label] = len(captured)
+    return queries
+
+
+def one_round(pages, round_):
+    """Every page once, from the round's stack depth: {label: ms}."""
+    times = {}
+    for label, once in pages:
+        start = time.perf_counter()
+        at_offset(round_, once)
+        times[label] = (time.perf_counter() - start) * 1000
+    return times
+
+
+def measure_rounds(pages):
+    times = {label: [] for label, _ in pages}
+    queries = warm_and_count(pages)
     for round_ in range(RUNS):
-        for label, once in pages:
-            start = time.perf_counter()
-            at_offset(round_, once)
-            times[label].append((time.perf_counter() - start) * 1000)
+        for label, ms in one_round(pages, round_).items():
+            times[label].append(ms)
     results = []
     for label, _ in pages:
         values = sorted(times[label])
@@ -264,6 +278,12 @@ def measure_rounds(pages):
 
 
 def measure_size(n):
+    seeded, pages = prepare_size(n)
+    return seeded, measure_rounds(pages)
+
+
+def prepare_size(n):
+    """Seeds up to ``n`` tickets; returns the seconds it took and the pages: (label, once)."""
     from helpdesk.models import Ticket
 
     start = time.perf_counter()
@@ -320,7 +340,7 @@ def measure_size(n):
             ),
         ),
     ]
-    return seeded, measure_rounds(pages)
+    return seeded, pages
 
 
 def print_table(n, seeded, results):
@@ -352,5 +372,16 @@ def main():
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def serve():
+    """``--serve``: driven round by round by bench/compare.py (bench/lockstep.py)."""
+    from bench import lockstep
+
+    def setup():
+        old_name = connection.creation.create_test_db(verbosity=0)
+        return lambda: connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    lockstep.serve(setup, prepare_size, warm_and_count, one_round)
+
+
 if __name__ == "__main__":
-    main()
+    serve() if "--serve" in sys.argv[1:] else main()
