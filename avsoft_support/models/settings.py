@@ -267,9 +267,10 @@ class SupportSettings(BaseSiteSetting):
         instance = cache.get(key)
         if instance is None:
             instance = super().for_site(site)
-            instance.site = site
+            instance.site = site  # kept with the entry: for_site_id hands it to the mails
             cache.set(key, instance, SETTINGS_CACHE_SECONDS)
-        instance.site = site  # the caller's, not the copy kept with the entry
+        else:
+            instance.site = site  # the caller's, not the copy kept with the entry
         return instance
 
     @classmethod
