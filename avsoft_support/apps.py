@@ -32,6 +32,7 @@ class AvsoftSupportConfig(AppConfig):
 
     def ready(self):
         # checks register themselves; permissions registers Ticket's permission policy.
-        from . import checks, permissions, signals  # noqa: F401
+        from . import checks, permissions, signals  # noqa: F401 - checks register on import
 
         signals.connect()
+        permissions.connect()

@@ -5,11 +5,15 @@ wagtail_hooks.py), so that the admin's own views, our screens and the domain ans
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 
 from .conf import app_settings
-from .models import ClientAccount, Ticket
+from .models import ClientAccount, Ticket, user_display_name
 
 VERIFY_CLIENT = "avsoft_support.verify_client"
 ACCESS_ADMIN = "wagtailadmin.access_admin"
@@ -90,3 +94,59 @@ def assignable_users():
     """Active users who may change tickets: the people a ticket can be assigned to."""
     users = ticket_policy().users_with_permission("change")
     return users.filter(is_active=True).order_by(get_user_model().USERNAME_FIELD)
+
+
+# The assignees as the triage list's filter offers them, on every page: (pk, name) pairs.
+ASSIGNABLE_CACHE_KEY = "avsoft_support:assignable"
+# How long they stay in the cache when nothing drops them (``connect`` drops them when a user,
+# a group or their permissions change).
+ASSIGNABLE_CACHE_SECONDS = 300
+
+
+def assignable_choices():
+    """``assignable_users()`` as (pk, display name), from the cache: the query behind it (the
+    users holding the permission directly, through a group, or as superusers) was the slowest
+    of a triage page's own."""
+    choices = cache.get(ASSIGNABLE_CACHE_KEY)
+    if choices is None:
+        choices = [(user.pk, user_display_name(user)) for user in assignable_users()]
+        cache.set(ASSIGNABLE_CACHE_KEY, choices, ASSIGNABLE_CACHE_SECONDS)
+    return choices
+
+
+def forget_assignable():
+    cache.delete(ASSIGNABLE_CACHE_KEY)
+
+
+def _assignable_changed(sender, update_fields=None, **kwargs):
+    # Dropped now and again at the commit, in case a request read the old rows in between. A
+    # login's own save (last_login alone) changes nothing in the list.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    forget_assignable()
+    transaction.on_commit(forget_assignable, robust=True)
+
+
+def connect():
+    """Drop the cached assignees when a user or a group is saved or deleted, or someone's
+    groups or permissions change (AppConfig.ready())."""
+    user_model = get_user_model()
+    for signal in (post_save, post_delete):
+        for model in (user_model, Group):
+            signal.connect(
+                _assignable_changed,
+                sender=model,
+                dispatch_uid=f"avsoft_support_assignable_{model.__name__}_{signal is post_save}",
+            )
+    relations = (
+        getattr(user_model, "groups", None),
+        getattr(user_model, "user_permissions", None),
+        Group.permissions,
+    )
+    for relation in relations:
+        if relation is not None:
+            m2m_changed.connect(
+                _assignable_changed,
+                sender=relation.through,
+                dispatch_uid=f"avsoft_support_assignable_{relation.through._meta.label}",
+            )

@@ -360,6 +360,70 @@ def test_filter_by_assignee_me_unassigned_anyone(
     }
 
 
+def assignee_options(client):
+    response = client.get(LIST_URL)
+    return {
+        option["value"]: text_of(option) for option in select(response, "select#id_assignee option")
+    }
+
+
+def test_the_assignee_choices_follow_people_groups_and_permissions(
+    verified_staff_client, support_staff, make_staff, django_capture_on_commit_callbacks
+):
+    """The filter's assignees come from the cache (read once, not on every page) and follow
+    every change that decides who they are: joining or leaving the support group, a
+    permission given or taken, a new name, a deactivated or deleted account."""
+    from django.contrib.auth.models import Group, Permission
+
+    from avsoft_support.permissions import ASSIGNABLE_CACHE_KEY
+
+    assignable = 'SELECT DISTINCT "auth_user"'
+    assert str(support_staff.pk) in assignee_options(verified_staff_client)
+    with CaptureQueriesContext(connection) as again:
+        assignee_options(verified_staff_client)
+    assert not [q for q in again if q["sql"].startswith(assignable)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        colleague = make_staff(username="colleague", support_group=True)
+    assert assignee_options(verified_staff_client)[str(colleague.pk)] == "colleague"
+
+    colleague.first_name, colleague.last_name = "Pyotr", "Ivanov"
+    colleague.save()
+    assert assignee_options(verified_staff_client)[str(colleague.pk)] == "Pyotr Ivanov"
+
+    group = Group.objects.get(name="Support staff")
+    colleague.groups.remove(group)
+    assert str(colleague.pk) not in assignee_options(verified_staff_client)
+    change_ticket = Permission.objects.get(
+        content_type__app_label="avsoft_support", codename="change_ticket"
+    )
+    colleague.user_permissions.add(change_ticket)
+    assert str(colleague.pk) in assignee_options(verified_staff_client)
+    colleague.user_permissions.remove(change_ticket)
+    colleague.groups.add(group)
+    assert str(colleague.pk) in assignee_options(verified_staff_client)
+    group.permissions.remove(change_ticket)  # the whole group loses it
+    assert str(colleague.pk) not in assignee_options(verified_staff_client)
+    group.permissions.add(change_ticket)
+    assert str(colleague.pk) in assignee_options(verified_staff_client)
+
+    colleague.is_active = False
+    colleague.save()
+    assert str(colleague.pk) not in assignee_options(verified_staff_client)
+    colleague.is_active = True
+    colleague.save()
+    assert str(colleague.pk) in assignee_options(verified_staff_client)
+    colleague.delete()
+    assert str(colleague.pk) not in assignee_options(verified_staff_client)
+
+    # A login's own save (last_login) keeps the list.
+    from django.core.cache import cache
+
+    assert cache.get(ASSIGNABLE_CACHE_KEY) is not None
+    support_staff.save(update_fields=["last_login"])
+    assert cache.get(ASSIGNABLE_CACHE_KEY) is not None
+
+
 def test_filter_by_created_date_range(verified_staff_client, make_admin_ticket):
     now = timezone.localtime()
     old = make_admin_ticket(created_at=now - timedelta(days=10))

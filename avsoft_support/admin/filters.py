@@ -14,9 +14,8 @@ from ..models import (
     Product,
     Ticket,
     TicketStatus,
-    user_display_name,
 )
-from ..permissions import assignable_users
+from ..permissions import assignable_choices
 from ..triage import needs_action_q, open_q, overdue_q
 
 
@@ -42,7 +41,7 @@ def assignee_choices():
     return [
         ("me", _("Me")),
         ("unassigned", _("Unassigned")),
-        *((str(user.pk), user_display_name(user)) for user in assignable_users()),
+        *((str(pk), name) for pk, name in assignable_choices()),
     ]
 
 
