@@ -7,11 +7,11 @@ wagtail_hooks.py), so that the admin's own views, our screens and the domain ans
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 
+from . import signals
 from .conf import app_settings
 from .models import ClientAccount, Ticket, user_display_name
 
@@ -119,25 +119,19 @@ def forget_assignable():
 
 
 def _assignable_changed(sender, update_fields=None, **kwargs):
-    # Dropped now and again at the commit, in case a request read the old rows in between. A
-    # login's own save (last_login alone) changes nothing in the list.
+    # A login's own save (last_login alone) changes nothing in the list.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
-    forget_assignable()
-    transaction.on_commit(forget_assignable, robust=True)
+    signals.drop_now_and_at_commit(forget_assignable)
 
 
 def connect():
     """Drop the cached assignees when a user or a group is saved or deleted, or someone's
     groups or permissions change (AppConfig.ready())."""
     user_model = get_user_model()
-    for signal in (post_save, post_delete):
-        for model in (user_model, Group):
-            signal.connect(
-                _assignable_changed,
-                sender=model,
-                dispatch_uid=f"avsoft_support_assignable_{model.__name__}_{signal is post_save}",
-            )
+    signals.connect_saved_or_deleted(
+        _assignable_changed, (user_model, Group), "avsoft_support_assignable"
+    )
     relations = (
         getattr(user_model, "groups", None),
         getattr(user_model, "user_permissions", None),

@@ -20,12 +20,28 @@ def delete_attachment_file(sender, instance, **kwargs):
         transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
+def drop_now_and_at_commit(drop):
+    """A cached copy of rows being changed: dropped now, and again at the commit, in case a
+    request read the old rows (and kept them) in between."""
+    drop()
+    transaction.on_commit(drop, robust=True)
+
+
+def connect_saved_or_deleted(receiver, models, uid):
+    """``receiver`` for every save and every delete of each of ``models``."""
+    for signal in (post_save, post_delete):
+        for model in models:
+            signal.connect(
+                receiver,
+                sender=model,
+                dispatch_uid=f"{uid}_{model._meta.label}_{'saved' if signal is post_save else 'deleted'}",
+            )
+
+
 def support_settings_changed(sender, instance, **kwargs):
-    """A site's settings (or the site, kept with them) saved or deleted: the cached copy goes
-    now, and again at the commit, in case a request read the old row in between."""
+    """A site's settings (or the site, kept with them) saved or deleted."""
     site_id = instance.pk if sender is Site else instance.site_id
-    SupportSettings.forget(site_id)
-    transaction.on_commit(lambda: SupportSettings.forget(site_id), robust=True)
+    drop_now_and_at_commit(lambda: SupportSettings.forget(site_id))
 
 
 def count_failed_login(sender, credentials, request=None, **kwargs):
@@ -150,12 +166,8 @@ def connect():
         sender=Attachment,
         dispatch_uid="avsoft_support_attachment_file_cleanup",
     )
-    for signal in (post_save, post_delete):
-        for model in (SupportSettings, Site):
-            signal.connect(
-                support_settings_changed,
-                sender=model,
-                dispatch_uid=f"avsoft_support_settings_changed_{model.__name__}_{signal is post_save}",
-            )
+    connect_saved_or_deleted(
+        support_settings_changed, (SupportSettings, Site), "avsoft_support_settings_changed"
+    )
     user_login_failed.connect(count_failed_login, dispatch_uid="avsoft_support_login_failed")
     user_logged_in.connect(reset_login_limit, dispatch_uid="avsoft_support_login_reset")
