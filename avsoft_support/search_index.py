@@ -284,8 +284,7 @@ def search_tickets(queryset, query):
 
 def _search_postgresql(queryset, terms, table):
     """PostgreSQL: a condition on the listing's own rows, or the candidates' ids."""
-    whole = [either for either in terms if not either[0][1]]
-    if whole and len(whole) < len(terms):
+    if whole := _words_before_a_prefix(terms):
         # As on SQLite: the whole words find the candidates, and the last word's beginning is
         # checked on each one's stored vector rather than through the index, which reads the
         # postings of every word it begins ("exampl:*" of an e-mail: 11 ms at 100,000
@@ -312,6 +311,13 @@ def _search_postgresql(queryset, terms, table):
     )
 
 
+def _words_before_a_prefix(terms):
+    """The whole words of a query whose last word is looked up as a prefix (they find the
+    candidates the prefix is then checked on), or an empty list."""
+    whole = [either for either in terms if not either[0][1]]
+    return whole if len(whole) < len(terms) else []
+
+
 def _tsquery(terms):
     return " & ".join(
         _any_of([f"{term}:*" if prefix else term for term, prefix in either], " | ")
@@ -322,15 +328,16 @@ def _tsquery(terms):
 def _search_fts5(queryset, terms, table):
     """SQLite: the matches read from FTS5 once, then listed by id."""
     matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-    whole = [either for either in terms if not either[0][1]]
-    if whole and len(whole) < len(terms):
+    if whole := _words_before_a_prefix(terms):
         # A prefix reads the postings of every word it begins (the "example"* of an
         # e-mail: every ticket). The whole words find the candidates; the last word's
         # beginning is then checked on their text alone, when they are few enough.
         rows = _matching_rows(queryset.db, matches, [_fts_match(whole)])
         if rows is not None:
             ids = list(
-                _by_ids(Ticket.objects.using(queryset.db).order_by(), [r[0] for r in rows], table)
+                _by_ids(
+                    Ticket.objects.using(queryset.db).order_by(), [row[0] for row in rows], table
+                )
                 .filter(_beginning_q(terms[-1]))
                 .values_list("pk", flat=True)
             )

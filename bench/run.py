@@ -23,10 +23,8 @@ Not a test: it prints, and fails only when a page does not answer. Run it with `
 
 import os
 import platform
-import statistics
 import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +38,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 
-from bench.alignment import OFFSETS, at_offset  # noqa: E402
+from bench.rounds import RUNS, Page, measure_rounds, one_round, warm_and_count  # noqa: E402
 
-RUNS = int(os.environ.get("BENCH_RUNS", str(2 * OFFSETS)))  # two rounds at each offset
 EXPORT_RUNS = int(os.environ.get("BENCH_EXPORT_RUNS", "3"))
 SIZES = [int(n) for n in os.environ.get("BENCH_N", "2000").split(",") if n.strip()]
 LIST = "/admin/support/tickets/"
@@ -65,48 +62,6 @@ def requester(client, method, url, data_factory=None):
         return response
 
     return once
-
-
-def warm_and_count(pages):
-    """Each page once to warm caches and templates, then once more counting its queries."""
-    queries = {}
-    for label, once, _runs, tasks in pages:
-        with override_settings(TASKS=tasks) if tasks else nullcontext():
-            once()
-            with CaptureQueriesContext(connection) as captured:
-                once()
-        queries[label] = len(captured)
-    return queries
-
-
-def one_round(pages, round_):
-    """Every page once (those with rounds left), from the round's stack depth: {label: ms}."""
-    times = {}
-    for label, once, runs, tasks in pages:
-        if round_ >= runs:
-            continue
-        # The task backend is switched outside the timing: only the request is measured.
-        with override_settings(TASKS=tasks) if tasks else nullcontext():
-            start = time.perf_counter()
-            at_offset(round_, once)
-            times[label] = (time.perf_counter() - start) * 1000
-    return times
-
-
-def measure_rounds(pages):
-    """Every page once per round, ``RUNS`` rounds: a machine that gets busier for a while
-    slows every page (and the floors) alike, so the ratios stay fair."""
-    times = {label: [] for label, *_ in pages}
-    queries = warm_and_count(pages)
-    for round_ in range(RUNS):
-        for label, ms in one_round(pages, round_).items():
-            times[label].append(ms)
-    results = []
-    for label, *_ in pages:
-        values = sorted(times[label])
-        p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-        results.append((label, statistics.median(values), p95, queries[label]))
-    return results
 
 
 def site_tree():
@@ -167,8 +122,8 @@ def measure_size(n):
 
 
 def prepare_size(n):
-    """Seeds up to ``n`` tickets; returns the seconds it took and the pages to measure:
-    (label, once, rounds, task settings or None)."""
+    """Seeds up to ``n`` tickets; returns the seconds it took and the pages to measure
+    (bench/rounds.py)."""
     from avsoft_support.models import Product, SupportPage, Ticket
     from bench.seed import seed_to
 
@@ -213,11 +168,11 @@ def prepare_size(n):
     if django.VERSION >= (6, 0):  # Django 5.2 has no tasks framework: its mail goes in the request
         rows.append(("submit + 100 KB file, mail queued", customer, "post", f"{page.url}new/"))
     pages = [
-        (
+        Page(
             label,
             requester(client, method, url, filing_data(product) if method == "post" else None),
             EXPORT_RUNS if "export" in url else RUNS,
-            settings.QUEUED_TASKS if "queued" in label else None,
+            {"TASKS": settings.QUEUED_TASKS} if "queued" in label else None,
         )
         for label, client, method, url in rows
     ]

@@ -19,7 +19,6 @@ import os
 import platform
 import random
 import re
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -40,11 +39,9 @@ warnings.filterwarnings("ignore", r"DateTimeField .* received a naive datetime")
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench.alignment import OFFSETS, at_offset  # noqa: E402
+from bench.rounds import RUNS, Page, measure_rounds, one_round, warm_and_count  # noqa: E402
 
-RUNS = int(os.environ.get("BENCH_RUNS", str(2 * OFFSETS)))  # two rounds at each offset
 SIZES = [int(n) for n in os.environ.get("BENCH_N", "10000").split(",") if n.strip()]
 CUSTOMERS = 500
 BIG_CUSTOMER_TICKETS = 200
@@ -241,49 +238,13 @@ def filing_data(queue, email):
     return data
 
 
-def warm_and_count(pages):
-    """Each page once to warm caches and templates, then once more counting its queries."""
-    assert len({label for label, _ in pages}) == len(pages), "labels key the results"
-    queries = {}
-    for label, once in pages:
-        once()
-        with CaptureQueriesContext(connection) as captured:
-            once()
-        queries[label] = len(captured)
-    return queries
-
-
-def one_round(pages, round_):
-    """Every page once, from the round's stack depth: {label: ms}."""
-    times = {}
-    for label, once in pages:
-        start = time.perf_counter()
-        at_offset(round_, once)
-        times[label] = (time.perf_counter() - start) * 1000
-    return times
-
-
-def measure_rounds(pages):
-    times = {label: [] for label, _ in pages}
-    queries = warm_and_count(pages)
-    for round_ in range(RUNS):
-        for label, ms in one_round(pages, round_).items():
-            times[label].append(ms)
-    results = []
-    for label, _ in pages:
-        values = sorted(times[label])
-        p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-        results.append((label, statistics.median(values), p95, queries[label]))
-    return results
-
-
 def measure_size(n):
     seeded, pages = prepare_size(n)
     return seeded, measure_rounds(pages)
 
 
 def prepare_size(n):
-    """Seeds up to ``n`` tickets; returns the seconds it took and the pages: (label, once)."""
+    """Seeds up to ``n`` tickets; returns the seconds it took and the pages (bench/rounds.py)."""
     from helpdesk.models import Ticket
 
     start = time.perf_counter()
@@ -340,7 +301,7 @@ def prepare_size(n):
             ),
         ),
     ]
-    return seeded, pages
+    return seeded, [Page(label, once) for label, once in pages]
 
 
 def print_table(n, seeded, results):
