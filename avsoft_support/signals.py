@@ -5,9 +5,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
-from wagtail.models import Site
+from wagtail.models import Site, get_page_models
+from wagtail.signals import post_page_move
 
-from . import auth, queue_cache, search_index
+from . import auth, queue_cache, routing, search_index
 from .models import Attachment, MemberProfile, Message, SupportSettings, Ticket
 from .models.tickets import QUEUE_FIELDS
 
@@ -42,6 +43,11 @@ def support_settings_changed(sender, instance, **kwargs):
     """A site's settings (or the site, kept with them) saved or deleted."""
     site_id = instance.pk if sender is Site else instance.site_id
     drop_now_and_at_commit(lambda: SupportSettings.forget(site_id))
+
+
+def pages_changed(sender, **kwargs):
+    """A page or a site saved, deleted or moved: the support pages' routes are found again."""
+    drop_now_and_at_commit(routing.forget_all)
 
 
 def count_failed_login(sender, credentials, request=None, **kwargs):
@@ -169,5 +175,7 @@ def connect():
     connect_saved_or_deleted(
         support_settings_changed, (SupportSettings, Site), "avsoft_support_settings_changed"
     )
+    connect_saved_or_deleted(pages_changed, (*get_page_models(), Site), "avsoft_support_routes")
+    post_page_move.connect(pages_changed, dispatch_uid="avsoft_support_routes_page_moved")
     user_login_failed.connect(count_failed_login, dispatch_uid="avsoft_support_login_failed")
     user_logged_in.connect(reset_login_limit, dispatch_uid="avsoft_support_login_reset")

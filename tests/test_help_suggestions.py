@@ -232,13 +232,16 @@ def test_query_count_is_small_and_fixed(member_client, make_article, articles):
         suggest(member_client, "экспорт PDF")
     for number in range(10):
         make_article(f"PDF guide {number}", "<p>экспорт PDF</p>")
+    # New pages drop the support pages' routes (avsoft_support.routing): made again once.
+    suggest(member_client, "экспорт PDF")
     with CaptureQueriesContext(connection) as many:
         response = suggest(member_client, "экспорт PDF")
     assert len(titles(response)) == 5
     assert len(many) == len(few)
-    # Wagtail's routing to the support page (site, the pages on its path, their view
-    # restrictions: 6), session and user, then ours: the view restrictions and the search.
-    assert len(many) <= 10, [query["sql"] for query in many.captured_queries]
+    # The support page from the routes' cache and Wagtail's view restrictions (3), session
+    # and user, then ours: the articles' view restrictions and the search (was 10 with
+    # Wagtail's own walk to the support page).
+    assert len(many) <= 8, [query["sql"] for query in many.captured_queries]
 
 
 @override_settings(

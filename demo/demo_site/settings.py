@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "avsoft_support.otp.middleware.StaffOTPMiddleware",
     "avsoft_support.middleware.LegacyRedirectMiddleware",
+    "avsoft_support.middleware.SupportPageRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
