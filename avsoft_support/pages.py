@@ -397,13 +397,16 @@ class SupportPageMixin(SupportPageBase):
         has_followers = Exists(TicketFollower.objects.filter(ticket=OuterRef("pk")))
 
         def lookup(candidates):
-            return (
+            # The number is unique: no ORDER BY (first() would add the model's three columns
+            # to build and sort by).
+            found = (
                 candidates.select_related(*related)
                 .for_display()
                 .annotate(has_followers=has_followers)
                 .filter(number=number)
-                .first()
+                .order_by()[:1]
             )
+            return next(iter(found), None)
 
         # Mostly the member's own: looked up by author first, a plain indexed query; the
         # company rule (a UNION of authors, costlier to build and run) only when it is not.
