@@ -36,13 +36,13 @@ Run by ``manage.py support_run_sla`` every few minutes, or the task ``run_sla_ta
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django import VERSION as DJANGO_VERSION
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Site
 
 from . import notifications
 from .audit import TICKET_ESCALATE, TICKET_REMIND, log_separately
+from .background import task
 from .models import SupportSettings, Ticket, TicketStatus
 from .sla import WorkingCalendar, add_working_time
 from .tickets import set_status
@@ -251,8 +251,6 @@ def run_sla_task():
     return len(run_sla())
 
 
-if DJANGO_VERSION >= (6, 0):
-    from django.tasks import task
-
+if task is not None:
     # For a site with a task worker and a scheduler: enqueue it every few minutes.
     run_sla_task = task(run_sla_task)

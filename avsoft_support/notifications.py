@@ -39,7 +39,6 @@ import logging
 from datetime import datetime
 from threading import local
 
-from django import VERSION as DJANGO_VERSION
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -49,6 +48,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.models import Site
 
 from . import following, mail_threads
+from .background import task
 from .mail import from_email, send_mail
 from .models import (
     Message,
@@ -494,9 +494,7 @@ def _status_label(value):
         return value
 
 
-if DJANGO_VERSION >= (6, 0):
-    from django.tasks import task
-
+if task is not None:
     # The tasks keep the senders' names, so a queue worker finds them by module path.
     send_ticket_created = task(send_ticket_created)
     send_customer_reply = task(send_customer_reply)

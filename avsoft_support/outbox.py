@@ -30,10 +30,10 @@ text or the error's message, which may quote it.
 import logging
 from dataclasses import dataclass
 
-from django import VERSION as DJANGO_VERSION
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from .background import task
 from .conf import app_settings
 from .models import PendingMail
 from .models.outbox import error_name, retry_delay
@@ -164,8 +164,6 @@ def send_pending_mail_task(limit=None):
     return send_pending_mail(limit=limit).sent
 
 
-if DJANGO_VERSION >= (6, 0):
-    from django.tasks import task
-
+if task is not None:
     # For a site with a task worker and a scheduler: enqueue it every few minutes.
     send_pending_mail_task = task(send_pending_mail_task)

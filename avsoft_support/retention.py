@@ -14,12 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django import VERSION as DJANGO_VERSION
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Site
 
 from .audit import TICKET_FILES_PURGE, log_separately
+from .background import task
 from .models import Attachment, SupportSettings, Ticket, TicketStatus
 from .tickets import delete_attachments
 
@@ -104,8 +104,6 @@ def purge_attachments_task():
     return sum(len(purged.files) for purged in purge_attachments())
 
 
-if DJANGO_VERSION >= (6, 0):
-    from django.tasks import task
-
+if task is not None:
     # For a site with a task worker and a scheduler: enqueue it once a day.
     purge_attachments_task = task(purge_attachments_task)

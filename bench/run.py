@@ -10,8 +10,9 @@ warm requests, each round from another stack depth (bench/alignment.py), the que
 
 Filing is measured twice: with its two mails rendered and sent in the request (Django's
 immediate task backend, the test settings' default) and with them queued for the worker
-(django-tasks-db, as the production profile runs them; bench/settings.py). Only once on
-Django 5.2 (`make bench-lts`, the peer's Python and Django), which has no tasks framework.
+(django-tasks-db, as the production profile runs them; bench/settings.py). On Django 5.2
+(`make bench-lts`, the peer's Python and Django) through the django-tasks backport, which
+the `prod` extra installs; without it, only in the request.
 
 Served as by a real server: the test client, but without the test environment's template
 instrumentation (it copies the context for every template rendered, one per listing cell).
@@ -124,6 +125,7 @@ def measure_size(n):
 def prepare_size(n):
     """Seeds up to ``n`` tickets; returns the seconds it took and the pages to measure
     (bench/rounds.py)."""
+    from avsoft_support import background
     from avsoft_support.models import Product, SupportPage, Ticket
     from bench.seed import seed_to
 
@@ -165,7 +167,7 @@ def prepare_size(n):
         ),
         ("submit + 100 KB file", customer, "post", f"{page.url}new/"),
     ]
-    if django.VERSION >= (6, 0):  # Django 5.2 has no tasks framework: its mail goes in the request
+    if background.task is not None:  # Django 6, or 5.2 with django-tasks (the `prod` extra)
         rows.append(("submit + 100 KB file, mail queued", customer, "post", f"{page.url}new/"))
     pages = [
         Page(

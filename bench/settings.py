@@ -6,5 +6,7 @@ to the worker's queue."""
 from tests.settings import *  # noqa: F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]  # noqa: F405
+if DJANGO_VERSION < (6, 0):  # noqa: F405
+    INSTALLED_APPS.append("django_tasks")  # the backport the database backend runs on
 
 QUEUED_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

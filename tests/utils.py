@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import django
 from bs4.element import Tag
 from django.core.files.storage import storages
 from django.http import HttpResponseBase
@@ -267,3 +268,15 @@ def build_wheel(tmp):
     assert result.returncode == 0, result.stdout + result.stderr
     [path] = out.glob("avsoft_support-*.whl")
     return path
+
+
+def tasks_framework():
+    """(Task, task_enqueued) of the tasks framework the app uses: Django's, or the django-tasks
+    backport on Django 5.2 (avsoft_support.background)."""
+    if django.VERSION >= (6, 0):
+        from django.tasks import Task
+        from django.tasks.signals import task_enqueued
+    else:
+        from django_tasks.base import Task
+        from django_tasks.signals import task_enqueued
+    return Task, task_enqueued

@@ -10,8 +10,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-from django import VERSION as DJANGO_VERSION
-
+from ..background import task
 from ..models import SupportSettings
 from .receive import receive_mail
 from .sources import FetchReport, Mailbox, MailboxError, fetch_imap, fetch_maildir
@@ -101,8 +100,6 @@ def fetch_mail_task(limit=None):
     return sum(result.report.handled for result in results if result.report)
 
 
-if DJANGO_VERSION >= (6, 0):
-    from django.tasks import task
-
+if task is not None:
     # For a site with a task worker and a scheduler: enqueue it every minute or so.
     fetch_mail_task = task(fetch_mail_task)
