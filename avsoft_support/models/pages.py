@@ -47,7 +47,18 @@ class SupportPageBase(RoutablePageMixin, models.Model):
 
     def route_url(self, name, request=None, **kwargs):
         """The page-relative URL of one of its routes, e.g. ``route_url("ticket", number=n)``."""
-        return (self.get_url(request) or "") + self.reverse_subpage(name, kwargs=kwargs)
+        return self._url_for(request) + self.reverse_subpage(name, kwargs=kwargs)
+
+    def _url_for(self, request):
+        """The page's own URL, worked out once per request (kept on the request): a ticket
+        page links to eight of its routes, and Wagtail's get_url reverses and reads the site's
+        root paths each time."""
+        if request is None:
+            return self.get_url() or ""
+        known = request.__dict__.setdefault("_avsoft_support_page_urls", {})
+        if self.pk not in known:
+            known[self.pk] = self.get_url(request) or ""
+        return known[self.pk]
 
     def full_route_url(self, name, request=None, **kwargs):
         return (self.get_full_url(request) or "") + self.reverse_subpage(name, kwargs=kwargs)
