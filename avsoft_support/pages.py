@@ -465,7 +465,7 @@ class SupportPageMixin(SupportPageBase):
                 THANKS_COOKIE, default=None, salt=THANKS_COOKIE, max_age=THANKS_SECONDS
             )
             show_thanks = filed is not None and filed == ticket.number
-        conversation = list(ticket.messages.public().conversation()) if ticket.pk else []
+        conversation = list(ticket.messages.for_customer()) if ticket.pk else []
         # A colleague reading a shared ticket sees whose messages they are, not "You".
         reader_is_author = not ticket.pk or ticket.author_id == request.user.pk
         customer_name = None

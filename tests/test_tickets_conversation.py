@@ -51,6 +51,24 @@ def url(ticket, suffix=""):
     return f"/support/{ticket.number}/{suffix}"
 
 
+def test_the_ticket_page_reads_no_staff_users_row(client, member, staff, ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tickets.add_message(ticket, staff, "An answer.", from_staff=True)
+    client.force_login(member)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url(ticket))
+    assert "Support · Olga" in response.content.decode()
+    # Of the staff who wrote, the conversation reads the first name, not their users' rows
+    # (password hashes included).
+    from_messages = f"FROM {connection.ops.quote_name('avsoft_support_message')}"
+    conversation = [q["sql"] for q in queries.captured_queries if from_messages in q["sql"]]
+    assert len(conversation) == 1
+    assert "first_name" in conversation[0]
+    assert "password" not in conversation[0]
+
+
 def test_conversation_shows_in_order_without_internal_notes(client, member, staff, ticket):
     tickets.add_message(ticket, staff, "First answer from support.", from_staff=True)
     tickets.add_message(
