@@ -65,8 +65,9 @@ class LegacyRedirectMiddleware:
 class SupportPageRoutingMiddleware:
     """Finds a support page for Wagtail from the cache, in one query instead of four
     (``avsoft_support.routing``): each of its routes (the member's list, a ticket, the form,
-    filing) answers sooner. Optional; anywhere in MIDDLEWARE. Without it Wagtail walks its
-    tree, with the same result."""
+    filing) answers sooner. Optional; in MIDDLEWARE above any middleware that looks up the
+    Wagtail site (a site already found is left alone, and Wagtail routes). Without it Wagtail
+    walks its tree, with the same result."""
 
     def __init__(self, get_response):
         self.get_response = get_response
