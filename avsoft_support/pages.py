@@ -223,7 +223,7 @@ class SupportPageMixin(SupportPageBase):
     def ticket_url_maker(self, request):
         """number -> the ticket's URL on this page, reversing the route once for a whole list
         rather than once a row."""
-        page_url = self.get_url(request) or ""
+        page_url = self._url_for(request)
         sample = "0000-0"
         tail = f"{sample}/"
         url = self.reverse_subpage("ticket", kwargs={"number": sample})
