@@ -7,6 +7,9 @@ drift. Here each side is a child process that seeds its database once and then m
 round of its pages at a time, when the driver asks: the rounds alternate between the two, so
 whatever slows the machine slows both alike.
 
+`make bench` uses the same to measure its sizes side by side (bench/run.py): the growth from
+10,000 to 100,000 tickets is then a ratio of one run's rounds, not of two runs minutes apart.
+
 The child side is ``serve``; the driver's is ``Child``. They speak JSON lines over the child's
 stdin and its original stdout; everything else the child prints goes to stderr.
 """
@@ -54,12 +57,13 @@ def serve(setup, prepare, warm_and_count, one_round):
 class Child:
     """A benchmark process run with ``--serve``, asked one thing at a time."""
 
-    def __init__(self, python, script):
+    def __init__(self, python, script, env=None):
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
             [str(python), str(script), "--serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env={**os.environ, **env} if env else None,
         )
         self.hello = self._read()
 

@@ -1,9 +1,11 @@
 """The benchmark of issue 12: the pages people wait for, at N tickets, against two floors.
 
 Seeds a throwaway test database in the issue's shape (bench/seed.py: 500 customers, one with
-200 tickets, 20 staff, 3 messages per ticket), tops it up to each N of ``BENCH_N`` in turn
-and measures every page with the Django test client: median and p95 of ``BENCH_RUNS`` (32)
-warm requests, each round from another stack depth (bench/alignment.py), the query count, and the median as a ratio to two floors measured in the same run:
+200 tickets, 20 staff, 3 messages per ticket) for each N of ``BENCH_N``, each in a process of
+its own, and measures every page with the Django test client, all sizes in the same rounds:
+median and p95 of ``BENCH_RUNS`` (32) warm requests, each round from another stack depth
+(bench/alignment.py), the query count, and the median as a ratio to two floors measured in
+the same run:
 
 - *bare*: a view returning 25 of the member's tickets in one query (bench/urls.py);
 - *wagtail*: a plain Wagtail page of the same site (its home page).
@@ -41,7 +43,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
-from bench.rounds import RUNS, Page, measure_rounds, one_round, warm_and_count  # noqa: E402
+from bench.rounds import RUNS, Page, one_round, warm_and_count  # noqa: E402
 
 EXPORT_RUNS = int(os.environ.get("BENCH_EXPORT_RUNS", "3"))
 SIZES = [int(n) for n in os.environ.get("BENCH_N", "2000").split(",") if n.strip()]
@@ -115,11 +117,6 @@ def filing_data(product):
         }
 
     return data
-
-
-def measure_size(n):
-    seeded, pages = prepare_size(n)
-    return seeded, measure_rounds(pages)
 
 
 def prepare_size(n):
@@ -201,9 +198,9 @@ def print_growth(all_results):
     (n0, first), (n1, last) = all_results[0], all_results[-1]
     print(f"\n### Growth from {n0:,} to {n1:,} tickets ({connection.vendor})\n")
     print(
-        "Ratio: the time at the larger N over the time at the smaller; *as × bare* and *as × "
-        "Wagtail page*: the same for each page's multiple of that floor in its own run (load "
-        "on the machine cancels out, as far as it slows the floor alike).\n"
+        "Ratio: the time at the larger N over the time at the smaller, both sizes measured in "
+        "the same rounds; *as × bare* and *as × Wagtail page*: the same for each page's "
+        "multiple of that floor at its own size.\n"
     )
     print(
         f"| page | ms at {n0:,} | ms at {n1:,} | ratio | as × bare | as × Wagtail page | queries |"
@@ -219,38 +216,62 @@ def print_growth(all_results):
         )
 
 
+def database_version():
+    if connection.vendor == "sqlite":
+        return "SQLite " + ".".join(map(str, connection.Database.sqlite_version_info))
+    with connection._nodb_cursor() as cursor:  # the server's, without the bench's database
+        cursor.execute("SELECT version()")
+        return cursor.fetchone()[0]
+
+
 def main():
+    """Each size is seeded in a child process of its own (``--serve``, both at once on two
+    cores), then every round asks each size in turn for one pass over its pages, the order
+    rotating (bench/lockstep.py). The machine's speed drifts within minutes here
+    (bench/RESULTS.md); measured this way, it slows every size alike and the growth ratio
+    is the pages' own."""
+    import statistics
+
     import wagtail
 
-    # No setup_test_environment(): its instrumented template rendering copies the context for
-    # every template rendered (one per listing cell), which a real server never does.
+    from bench import lockstep
+
+    # No setup_test_environment() in the children: its instrumented template rendering
+    # copies the context for every template rendered (one per listing cell), which a real
+    # server never does.
     print(
         f"Python {platform.python_version()}, Django {django.get_version()}, "
-        f"Wagtail {wagtail.__version__}, {connection.vendor} "
-        f"{'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else ''}"
-        f"; {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-        f"{RUNS} warm requests per page (CSV export {EXPORT_RUNS})"
+        f"Wagtail {wagtail.__version__}, {database_version()}; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"{RUNS} warm requests per page (CSV export {EXPORT_RUNS}), every size in each round"
     )
-    old_name = connection.creation.create_test_db(verbosity=0)
+    sizes = sorted(SIZES)
+    children = []
     try:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT version()")
-                print(cursor.fetchone()[0])
-        site_tree()
-        all_results = []
-        with override_settings(
-            ROOT_URLCONF="bench.urls",
-            ALLOWED_HOSTS=["*"],
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        ):
-            for n in sorted(SIZES):
-                seeded, results = measure_size(n)
-                print_table(n, seeded, results)
-                all_results.append((n, results))
-        print_growth(all_results)
+        for n in sizes:
+            children.append(lockstep.Child(sys.executable, __file__, {"BENCH_DB_SUFFIX": str(n)}))
+        for child, n in zip(children, sizes, strict=True):
+            child.send(do="prepare", n=n)
+        ready = [child._read() for child in children]
+        times = [{} for _ in sizes]
+        for round_ in range(RUNS):
+            shift = round_ % len(children)
+            for i in [*range(shift, len(children)), *range(shift)]:
+                for label, ms in children[i].ask(do="round", round=round_)["times"].items():
+                    times[i].setdefault(label, []).append(ms)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        for child in children:
+            child.stop()
+    all_results = []
+    for n, prepared, measured in zip(sizes, ready, times, strict=True):
+        results = []
+        for label, queries in prepared["queries"].items():
+            values = sorted(measured[label])
+            p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+            results.append((label, statistics.median(values), p95, queries))
+        print_table(n, prepared["seeded"], results)
+        all_results.append((n, results))
+    print_growth(all_results)
 
 
 def serve():
