@@ -6,7 +6,10 @@ request for one of its routes. ``route_for_request`` finds the page in a cached 
 site's live support pages and loads it in one query; ``SupportPageRoutingMiddleware`` hands
 that route to Wagtail's serve view, which takes a route already found
 (``Page.route_for_request`` reads ``request._wagtail_route_for_request``). Wagtail's
-before-serve hooks, its privacy check among them, run as always.
+before-serve hooks, its privacy check among them, run as always; that check's own two queries
+(the ancestors' alias links, then their restrictions) are answered by the page's query, which
+tells whether a restriction exists, now, for the ids the entry keeps (the page's and its
+ancestors', an alias's by its source).
 
 It never answers differently from Wagtail's own walk:
 
@@ -29,18 +32,21 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import router
+from django.db.models import Exists
 from django.http import Http404
 from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
-from wagtail.models import Site
+from wagtail.models import PageViewRestriction, Site
 
 from .models.pages import live_support_pages
 
 ROUTES_CACHE_SECONDS = 300
 GENERATION_KEY = "avsoft_support:routes:generation"
 _SITE_FIELDS = tuple(field.attname for field in Site._meta.concrete_fields)
-# The site's fields in the key: a release of Wagtail that changes them never reads old entries.
-_DIGEST = hashlib.sha256(" ".join(_SITE_FIELDS).encode()).hexdigest()[:12]
+# The site's fields and the entry's own format in the key: a release of Wagtail or of ours
+# that changes either never reads old entries.
+_ENTRY_FORMAT = "pages: URL path, id, model, tree URL path, ids guarding its privacy"
+_DIGEST = hashlib.sha256(" ".join((*_SITE_FIELDS, _ENTRY_FORMAT)).encode()).hexdigest()[:12]
 
 
 def entry_key(hostname, port):
@@ -68,22 +74,35 @@ def route_for_request(request):
             return None  # the admin, the member area, a site's own views: nothing to make
         entry = _make_entry(request, key, generation)
     path = request.path_info
-    for page_path, page_id, model_label, url_path in entry["pages"]:
+    for page_path, page_id, model_label, url_path, guards in entry["pages"]:
         if path == page_path or path.startswith(page_path.rstrip("/") + "/"):
             return _route(
-                request, entry["site"], path[len(page_path) :], page_id, model_label, url_path
+                request,
+                entry["site"],
+                path[len(page_path) :],
+                (page_id, model_label, url_path, guards),
             )
     return None
 
 
-def _route(request, site_values, rest, page_id, model_label, url_path):
+def _route(request, site_values, rest, listed):
+    page_id, model_label, url_path, guards = listed
     # No ORDER BY (first() would order by the tree path): compiling it for some sixty
     # columns cost a third of the query.
-    found = apps.get_model(model_label)._default_manager.filter(pk=page_id).order_by()[:1]
+    found = (
+        apps.get_model(model_label)
+        ._default_manager.filter(pk=page_id)
+        .annotate(avs_restricted=Exists(PageViewRestriction.objects.filter(page_id__in=guards)))
+        .order_by()[:1]
+    )
     page = next(iter(found), None)
     if page is None or not page.live or page.url_path != url_path:
         forget_all()  # stale: moved, renamed, unpublished or deleted since the entry was made
         return None
+    # Wagtail's privacy check, answered from this query when nothing restricts the page (the
+    # usual case); with a restriction, its rows are read by the ids found for the entry.
+    restrictions = PageViewRestriction.objects.filter(page_id__in=guards)
+    page._avsoft_view_restrictions = restrictions if page.avs_restricted else restrictions.none()
     try:
         route = page.route(request, [part for part in rest.split("/") if part])
     except Http404:
@@ -122,12 +141,19 @@ def _support_pages_of(site, request):
     base_route = swapper.load_model("wagtailcore", "Page").route
     pages = []
     for page in live_support_pages().descendant_of(root, inclusive=True).specific():
-        above = page.get_ancestors().filter(depth__gte=root.depth).specific()
-        if any(type(ancestor).route is not base_route for ancestor in above):
+        above = page.get_ancestors().specific()
+        if any(
+            type(ancestor).route is not base_route
+            for ancestor in above
+            if ancestor.depth >= root.depth
+        ):
             continue
         parts = page.get_url_parts(request)
         if parts is None or parts[0] != site.pk:
             continue
-        pages.append((parts[2], page.pk, page._meta.label, page.url_path))
+        # Whose view restrictions apply: the page's and its ancestors', an alias's by its
+        # source (as Page.get_view_restrictions finds them).
+        guards = sorted({p.alias_of_id or p.pk for p in (*above, page)})
+        pages.append((parts[2], page.pk, page._meta.label, page.url_path, guards))
     pages.sort(key=lambda listed: len(listed[0]), reverse=True)
     return pages

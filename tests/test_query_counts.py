@@ -352,8 +352,9 @@ def filing_data(product):
 
 
 # Filing a ticket with a file, its two mails included (read back as a task worker reads them):
-# routing (the support page, found through SupportPageRoutingMiddleware's cache, and Wagtail's
-# view restrictions: 3; Wagtail's own walk would take 6), session and user (2), profile
+# routing (the support page, found through SupportPageRoutingMiddleware's cache, with
+# whether a view restriction guards it: 1; Wagtail's own walk and privacy check would take
+# 6), session and user (2), profile
 # and products (2), the first-response target's calendar (1), the ticket's INSERT and the
 # UPDATE that gives it its number and search text (2), the message, its file and the log
 # entry (3), the mails' reads (ticket with its first message, the files: 2), and the
@@ -361,7 +362,7 @@ def filing_data(product):
 # the form and the mails alike; the thank-you goes in a signed cookie, not the session, so
 # nothing writes the session. Filed in a transaction of its own, the mails read nothing (see
 # test_notifications.py).
-FILING_QUERIES = 17
+FILING_QUERIES = 15
 
 
 def test_filing_a_ticket_with_a_file_runs_few_queries(

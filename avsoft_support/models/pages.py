@@ -43,6 +43,13 @@ class SupportPageBase(RoutablePageMixin, models.Model):
     class Meta:
         abstract = True
 
+    def get_view_restrictions(self):
+        """Wagtail's privacy check asks this on every request: two queries (the ancestors'
+        alias links, then their restrictions). The routing middleware (``routing.py``), which
+        loads the page with the restrictions' ids of its entry, leaves the answer here."""
+        known = self.__dict__.get("_avsoft_view_restrictions")
+        return known if known is not None else super().get_view_restrictions()
+
     # URLs ------------------------------------------------------------------------------------
 
     def route_url(self, name, request=None, **kwargs):
