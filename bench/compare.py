@@ -8,6 +8,9 @@ drift of the machine's speed then slows both sides' medians alike, and their rat
 the issue asks for: "measured in one run on one machine". Each side's time is also given as
 a multiple of its own bare floor (a view returning 25 tickets in one query in that project).
 
+Three pairs of processes by default (``BENCH_PROCESSES``): one process's median of a page
+moved by up to a fifth from one run to the next, whatever the other side did.
+
     BENCH_N=10000,100000 make bench-compare
 """
 
@@ -24,6 +27,9 @@ from bench.lockstep import Child  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_N", "10000").split(",") if n.strip()]
 RUNS = int(os.environ.get("BENCH_RUNS", "32"))
+# Pairs of processes: a process's own layout of memory and hashes moved one page by up to a
+# fifth between runs; the medians are over all of them.
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "3"))
 OURS_PYTHON = Path(os.environ.get("BENCH_OURS_PYTHON", ROOT / ".venv-lts" / "bin" / "python"))
 PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
 BARE = "floor: bare view"
@@ -70,42 +76,65 @@ OURS_ONLY = ["floor: Wagtail home page"]
 
 
 def measure(ours, peer, n):
+    """``ours`` and ``peer``: lists of as many child processes each. Each process has its
+    own seeded database, and its own layout of memory and string hashes: the same page
+    differed by up to a fifth between two runs of one process each (bench/RESULTS.md), so
+    the medians are taken over the rounds of every process, and each pair's ratio is shown
+    beside them."""
     started = time.perf_counter()
-    # Both seed at once (two cores), then answer one round at a time.
-    ours.send(do="prepare", n=n, only=[o for _, o, _ in PAIRS] + OURS_ONLY)
-    peer.send(do="prepare", n=n, only=[p for _, _, p in PAIRS])
-    ours_ready, peer_ready = ours._read(), peer._read()
+    # All seed at once (two cores), then answer one round at a time.
+    for child in ours:
+        child.send(do="prepare", n=n, only=[o for _, o, _ in PAIRS] + OURS_ONLY)
+    for child in peer:
+        child.send(do="prepare", n=n, only=[p for _, _, p in PAIRS])
+    ours_ready = [child._read() for child in ours]
+    peer_ready = [child._read() for child in peer]
     print(
-        f"\n### N = {n:,} tickets (seeding: ours {ours_ready['seeded']:.1f} s, the peer "
-        f"{peer_ready['seeded']:.1f} s, at once)\n"
+        f"\n### N = {n:,} tickets (seeding: ours {ours_ready[0]['seeded']:.1f} s, the peer "
+        f"{peer_ready[0]['seeded']:.1f} s, {len(ours) + len(peer)} processes at once)\n"
     )
-    times = {"ours": {}, "peer": {}}
+    # times[side][pair][label]: the rounds' ms
+    times = {"ours": [{} for _ in ours], "peer": [{} for _ in peer]}
     for round_ in range(RUNS):
-        order = [("ours", ours), ("peer", peer)]
-        for side, child in order if round_ % 2 == 0 else reversed(order):
-            for label, ms in child.ask(do="round", round=round_)["times"].items():
-                times[side].setdefault(label, []).append(ms)
-    median = {side: {k: statistics.median(v) for k, v in t.items()} for side, t in times.items()}
-    ours_bare, peer_bare = median["ours"][PAIRS[0][1]], median["peer"][PAIRS[0][2]]
+        for pair, children in enumerate(zip(ours, peer, strict=True)):
+            order = list(zip(("ours", "peer"), children, strict=True))
+            for side, child in order if (round_ + pair) % 2 == 0 else reversed(order):
+                for label, ms in child.ask(do="round", round=round_)["times"].items():
+                    times[side][pair].setdefault(label, []).append(ms)
+
+    def median(side, label, pair=None):
+        runs = times[side] if pair is None else [times[side][pair]]
+        return statistics.median(ms for run in runs for ms in run[label])
+
+    def ratio(what, pair=None):
+        _, our_label, peer_label = what
+        return median("peer", peer_label, pair) / median("ours", our_label, pair)
+
+    ours_bare, peer_bare = median("ours", PAIRS[0][1]), median("peer", PAIRS[0][2])
     print(
-        "| page | ours ms | peer ms | peer ÷ ours | ours × its bare | peer × its bare "
-        "| peer ÷ ours, as × bare | queries ours / peer |"
+        "| page | ours ms | peer ms | peer ÷ ours | each pair of processes | ours × its bare "
+        "| peer × its bare | peer ÷ ours, as × bare | queries ours / peer |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for what, our_label, peer_label in PAIRS:
-        o, p = median["ours"][our_label], median["peer"][peer_label]
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for what in PAIRS:
+        page, our_label, peer_label = what
+        o, p = median("ours", our_label), median("peer", peer_label)
+        each = " / ".join(f"{ratio(what, pair):.2f}" for pair in range(len(ours)))
         print(
-            f"| {what} | {o:.1f} | {p:.1f} | {p / o:.2f} | {o / ours_bare:.1f} "
+            f"| {page} | {o:.1f} | {p:.1f} | {p / o:.2f} | {each} | {o / ours_bare:.1f} "
             f"| {p / peer_bare:.1f} | {(p / peer_bare) / (o / ours_bare):.2f} "
-            f"| {ours_ready['queries'][our_label]} / {peer_ready['queries'][peer_label]} |"
+            f"| {ours_ready[0]['queries'][our_label]} / {peer_ready[0]['queries'][peer_label]} |"
         )
     for label in OURS_ONLY:
-        o = median["ours"][label]
+        o = median("ours", label)
         print(
-            f"| {label} (ours only) | {o:.1f} | | | {o / ours_bare:.1f} | | "
-            f"| {ours_ready['queries'][label]} |"
+            f"| {label} (ours only) | {o:.1f} | | | | {o / ours_bare:.1f} | | "
+            f"| {ours_ready[0]['queries'][label]} |"
         )
-    print(f"\n{RUNS} rounds in {time.perf_counter() - started:.0f} s, medians in ms.")
+    print(
+        f"\n{RUNS} rounds of {len(ours)} pairs of processes in "
+        f"{time.perf_counter() - started:.0f} s, medians in ms over every process's rounds."
+    )
     sys.stdout.flush()
 
 
@@ -113,20 +142,23 @@ def main():
     for python in (OURS_PYTHON, PEER_PYTHON):
         if not python.exists():
             sys.exit(f"bench/compare.py: {python} is missing (make bench-compare makes it)")
-    ours = Child(OURS_PYTHON, ROOT / "bench" / "run.py")
-    peer = Child(PEER_PYTHON, ROOT / "bench" / "peer" / "run.py")
+    ours, peer = [], []
     try:
+        for _ in range(PROCESSES):
+            ours.append(Child(OURS_PYTHON, ROOT / "bench" / "run.py"))
+            peer.append(Child(PEER_PYTHON, ROOT / "bench" / "peer" / "run.py"))
         print(
-            f"Ours: Python {ours.hello['python']}, Django {ours.hello['django']}; the peer "
-            f"(django-helpdesk 2.6.1): Python {peer.hello['python']}, Django "
-            f"{peer.hello['django']}; SQLite in memory, {os.cpu_count()} cores; {RUNS} rounds, "
-            "each asking ours and the peer in turn (the order alternating) for every page once."
+            f"Ours: Python {ours[0].hello['python']}, Django {ours[0].hello['django']}; the "
+            f"peer (django-helpdesk 2.6.1): Python {peer[0].hello['python']}, Django "
+            f"{peer[0].hello['django']}; SQLite in memory, {os.cpu_count()} cores; {RUNS} "
+            f"rounds, each asking {PROCESSES} pairs of processes (ours and the peer) in turn, "
+            "the order alternating, for every page once."
         )
         for n in sorted(SIZES):
             measure(ours, peer, n)
     finally:
-        ours.stop()
-        peer.stop()
+        for child in ours + peer:
+            child.stop()
 
 
 if __name__ == "__main__":
