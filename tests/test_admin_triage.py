@@ -754,6 +754,69 @@ def test_the_rows_escape_what_customers_and_staff_typed(
     assert evil in toggle["aria-label"]
 
 
+def header_cells(html_or_tag):
+    """Each header cell as what a reader and a browser get from it: its class, its words, and
+    its link's address, title and class."""
+    from bs4 import BeautifulSoup
+
+    soup = (
+        BeautifulSoup(html_or_tag, "html.parser") if isinstance(html_or_tag, str) else html_or_tag
+    )
+    cells = []
+    for th in soup.select("th"):
+        link = th.find("a")
+        cells.append(
+            (
+                th.get("class"),
+                text_of(th),
+                link and (link["href"], link.get("title"), link["class"]),
+                str(th.find("input")) if th.find("input") else None,
+            )
+        )
+    return cells
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?ordering=number",  # ascending: its link sorts descending
+        "?ordering=-number",
+        "?p=2&status=all&q=%D0%BF%D1%80%D0%B8%D0%BD%D1%82%D0%B5%D1%80&ordering=criticality",
+    ],
+)
+def test_the_header_row_is_wagtails_own(query, verified_staff_client, make_admin_ticket):
+    """The header's cells are written in Python (InlineRowsTable.headers_html): the same cells,
+    sort links and titles as Wagtail's column_header.html makes for the same request."""
+    for n in range(3):
+        make_admin_ticket(subject=f"Принтер {n}")
+    response = verified_staff_client.get(LIST_URL + query)
+    assert response.status_code == 200
+    table = response.context["table"]
+    context = {"table": table, "request": response.wsgi_request}
+    wagtails = "".join(column.render_header_html(context) for column in table.columns.values())
+    ours = header_cells(find_one(response, "table.listing thead"))
+    assert ours == header_cells(wagtails)
+    links = [link for _, _, link, _ in ours if link]
+    assert len(links) >= 4  # sortable columns
+    assert all("p=" not in href for href, _, _ in links)  # a new order starts at page 1
+
+
+def test_a_sites_own_column_header_template_is_used(
+    settings, tmp_path, verified_staff_client, make_admin_ticket
+):
+    own = tmp_path / "wagtailadmin" / "tables"
+    own.mkdir(parents=True)
+    (own / "column_header.html").write_text("<th data-site-header>{{ column.label }}!</th>")
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
+    make_admin_ticket(subject="Printer")
+
+    response = verified_staff_client.get(LIST_URL)
+    headers = select(response, "table.listing thead th[data-site-header]")
+    assert "Subject!" in [text_of(header) for header in headers]
+
+
 def test_the_rows_speak_each_staff_members_language(
     verified_staff_client, support_staff, make_admin_ticket
 ):

@@ -11,7 +11,9 @@ templates.
 
 import html
 from functools import lru_cache
+from pathlib import Path
 
+import wagtail.admin
 from django.contrib.admin.utils import quote
 from django.templatetags.l10n import unlocalize
 from django.urls import reverse
@@ -25,6 +27,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 from wagtail.admin.templatetags.wagtailadmin_tags import timesince_simple
 from wagtail.admin.ui.tables import (
+    BaseColumn,
     BulkActionsCheckboxColumn,
     Column,
     DateColumn,
@@ -89,6 +92,7 @@ _UNITS = {name: _Unit(name) for name in TIME_STRINGS}
 _TIME_WORDS = {}
 _FORMATTED = {}
 KEPT = 4096  # entries per store; emptied when full
+WAGTAIL_ADMIN_TEMPLATES = Path(wagtail.admin.__file__).resolve().parent / "templates"
 
 
 def kept(store, key, make):
@@ -155,8 +159,51 @@ class InlineRowsTable(Table):
 
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
+        context["headers_html"] = self.headers_html(context)
         context["rows_html"] = self.rows_html(context)
         return context
+
+    def headers_html(self, context):
+        """The header row's cells. A column whose header is Wagtail's plain one (its label,
+        or a link that sorts by it: ``tables/column_header.html``) is written here, the
+        request's query string copied once for all of them; any other column (the select-all
+        box), and every column when the site has its own copy of that template, renders its
+        header as Wagtail does."""
+        columns = list(self.columns.values())
+        if not _wagtail_column_header(columns):
+            return SafeString("".join(_e(column.render_header_html(context)) for column in columns))
+        request = context.get("request")
+        query = request.GET.copy() if request is not None else None
+        if query is not None:
+            query.pop("p", None)  # a new order starts at the first page
+        cells = []
+        for column in columns:
+            if not _plain_header(column) or query is None:
+                cells.append(_e(column.render_header_html(context)))
+                continue
+            cells.append(self._header_cell(column, query))
+        return SafeString("".join(cells))
+
+    def _header_cell(self, column, query):
+        open_tag = f'<th class="{_e(column.classname)}">' if column.classname else "<th>"
+        label = _e(column.label)
+        if not column.sort_key:
+            return f"{open_tag}{label}</th>"
+        if self.ordering == column.sort_key:  # ascending now: the link sorts descending
+            ordering = "-" + column.sort_key
+            title = column.descending_title_text or self.get_descending_title_text(column)
+            classname = "icon icon-arrow-up-after teal label"
+        else:
+            ordering = column.sort_key
+            title = column.ascending_title_text or self.get_ascending_title_text(column)
+            classname = "icon icon-arrow-down-after label"
+            if self.ordering == "-" + column.sort_key:
+                classname = "icon icon-arrow-down-after teal label"
+        linked = query.copy()
+        linked["ordering"] = ordering
+        href = _e(f"{self.base_url or ''}?{linked.urlencode()}")
+        title = f' title="{_e(title)}"' if title else ""
+        return f'{open_tag}<a href="{href}"{title} class="{classname}">{label}</a></th>'
 
     def rows_html(self, context):
         columns = list(self.columns.values())
@@ -168,6 +215,25 @@ class InlineRowsTable(Table):
             rows.append(f"<tr{_attrs_html(row.attrs)}>{cells}</tr>")
         context.pop("row", None)
         return SafeString("\n".join(rows))
+
+
+def _plain_header(column):
+    """Whether the column's header is Wagtail's default: its template, context and render."""
+    kind = type(column)
+    return (
+        column.header_template_name == BaseColumn.header_template_name
+        and kind.render_header_html is BaseColumn.render_header_html
+        and kind.get_header_context_data is BaseColumn.get_header_context_data
+    )
+
+
+def _wagtail_column_header(columns):
+    """False when the site has its own ``tables/column_header.html``: then it renders."""
+    plain = next((column for column in columns if _plain_header(column)), None)
+    if plain is None:
+        return False
+    origin = plain.header_template.origin.name
+    return Path(origin).is_relative_to(WAGTAIL_ADMIN_TEMPLATES)
 
 
 def _local(value):
