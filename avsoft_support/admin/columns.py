@@ -10,8 +10,11 @@ templates.
 """
 
 import html
+from contextvars import ContextVar
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import wagtail.admin
 from django.contrib.admin.utils import quote
@@ -69,9 +72,30 @@ def _escaped_words(kind, language):
     return {value: _e(label) for value, label in words}
 
 
+class _TableRender(NamedTuple):
+    """What every cell of one table asks: the language, the time zone and the moment the
+    page is made. Asked once a table (``InlineRowsTable.rows_html``) rather than about ten
+    times a row: each is a lookup in Django's thread- and task-local state."""
+
+    language: str
+    zone: tzinfo
+    now: datetime
+
+
+_RENDERING = ContextVar("avsoft_support_table_render", default=None)
+
+
+def _rendering():
+    """This table's language, time zone and moment; the active ones outside a table."""
+    state = _RENDERING.get()
+    if state is None:
+        return _TableRender(get_language(), timezone.get_current_timezone(), timezone.now())
+    return state
+
+
 def _word(kind, value):
     """The escaped label of ``value`` in the active language; the value itself if unknown."""
-    escaped = _escaped_words(kind, get_language()).get(value)
+    escaped = _escaped_words(kind, _rendering().language).get(value)
     return escaped if escaped is not None else _e(value)
 
 
@@ -123,7 +147,7 @@ def _time_words(kind, moment, now):
             return _e(_("%(time)s late") % {"time": timesince(moment, now)})
         return _e(capfirst(timesince_simple(moment)))
 
-    return kept(_TIME_WORDS, (kind, get_language(), units), make)
+    return kept(_TIME_WORDS, (kind, _rendering().language, units), make)
 
 
 class InlineCell:
@@ -208,11 +232,21 @@ class InlineRowsTable(Table):
     def rows_html(self, context):
         columns = list(self.columns.values())
         rows = []
-        for row in self.rows:
-            instance = row.instance
-            context["row"] = row  # as the template's loop gives it to each cell
-            cells = "".join(_e(column.render_cell_html(instance, context)) for column in columns)
-            rows.append(f"<tr{_attrs_html(row.attrs)}>{cells}</tr>")
+        # One language, time zone and "now" for every row (each "2 hours ago" counted from
+        # the same moment).
+        rendering = _RENDERING.set(
+            _TableRender(get_language(), timezone.get_current_timezone(), timezone.now())
+        )
+        try:
+            for row in self.rows:
+                instance = row.instance
+                context["row"] = row  # as the template's loop gives it to each cell
+                cells = "".join(
+                    _e(column.render_cell_html(instance, context)) for column in columns
+                )
+                rows.append(f"<tr{_attrs_html(row.attrs)}>{cells}</tr>")
+        finally:
+            _RENDERING.reset(rendering)
         context.pop("row", None)
         return SafeString("\n".join(rows))
 
@@ -237,14 +271,14 @@ def _wagtail_column_header(columns):
 
 
 def _local(value):
-    return timezone.localtime(value) if timezone.is_aware(value) else value
+    return timezone.localtime(value, _rendering().zone) if timezone.is_aware(value) else value
 
 
 def _formatted(local, format_name):
     """``date_format(local, format_name)``, escaped, kept per moment, time zone and language:
     the same rows come back on every refresh of the list, and a date format costs 30 µs."""
     key = (
-        get_language(),
+        _rendering().language,
         format_name,
         local.replace(tzinfo=None),
         local.utcoffset(),
@@ -416,7 +450,7 @@ class ClientStatusColumn(InlineCell, Column):
             return super().render_cell_html(instance, parent_context)
         status = self.get_value(instance)
         label = _word("client_status", status)
-        short = _escaped_words("client_status_short", get_language()).get(status, "")
+        short = _escaped_words("client_status_short", _rendering().language).get(status, "")
         # The short word for the eye, the whole label for a screen reader (once, not both).
         return self.td(
             SafeString(
@@ -487,7 +521,7 @@ class LastCustomerActivityColumn(InlineCell, DateColumn):
                 f' data-w-tooltip-content-value="{tooltip}"'
                 ' data-w-tooltip-placement-value="top"><time class="w-human-readable-date__date"'
                 f' datetime="{_e(local.isoformat())}">'
-                f"{_time_words('ago', value, timezone.now())}</time></button>"
+                f"{_time_words('ago', value, _rendering().now)}</time></button>"
             )
         )
 
@@ -505,7 +539,7 @@ class SLADueColumn(InlineCell, Column):
 
     def render_cell_html(self, instance, parent_context):
         due = instance.response_due_at
-        now = timezone.now()
+        now = _rendering().now
         if due and is_overdue(instance, now):
             late = _time_words("late", due, now)
             word = _("Overdue")
