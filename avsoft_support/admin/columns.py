@@ -85,17 +85,25 @@ class _TableRender(NamedTuple):
 _RENDERING = ContextVar("avsoft_support_table_render", default=None)
 
 
-def _rendering():
-    """This table's language, time zone and moment; the active ones outside a table."""
+def _language():
+    """The table's language; the active one outside a table."""
     state = _RENDERING.get()
-    if state is None:
-        return _TableRender(get_language(), timezone.get_current_timezone(), timezone.now())
-    return state
+    return state.language if state is not None else get_language()
+
+
+def _zone():
+    state = _RENDERING.get()
+    return state.zone if state is not None else timezone.get_current_timezone()
+
+
+def _now():
+    state = _RENDERING.get()
+    return state.now if state is not None else timezone.now()
 
 
 def _word(kind, value):
     """The escaped label of ``value`` in the active language; the value itself if unknown."""
-    escaped = _escaped_words(kind, _rendering().language).get(value)
+    escaped = _escaped_words(kind, _language()).get(value)
     return escaped if escaped is not None else _e(value)
 
 
@@ -116,7 +124,8 @@ _UNITS = {name: _Unit(name) for name in TIME_STRINGS}
 _TIME_WORDS = {}
 _FORMATTED = {}
 KEPT = 4096  # entries per store; emptied when full
-WAGTAIL_ADMIN_TEMPLATES = Path(wagtail.admin.__file__).resolve().parent / "templates"
+# As Django's app directories loader names its files (AppConfig.path: not resolved).
+WAGTAIL_ADMIN_TEMPLATES = Path(wagtail.admin.__file__).parent / "templates"
 
 
 def kept(store, key, make):
@@ -147,7 +156,7 @@ def _time_words(kind, moment, now):
             return _e(_("%(time)s late") % {"time": timesince(moment, now)})
         return _e(capfirst(timesince_simple(moment)))
 
-    return kept(_TIME_WORDS, (kind, _rendering().language, units), make)
+    return kept(_TIME_WORDS, (kind, _language(), units), make)
 
 
 class InlineCell:
@@ -271,14 +280,14 @@ def _wagtail_column_header(columns):
 
 
 def _local(value):
-    return timezone.localtime(value, _rendering().zone) if timezone.is_aware(value) else value
+    return timezone.localtime(value, _zone()) if timezone.is_aware(value) else value
 
 
 def _formatted(local, format_name):
     """``date_format(local, format_name)``, escaped, kept per moment, time zone and language:
     the same rows come back on every refresh of the list, and a date format costs 30 µs."""
     key = (
-        _rendering().language,
+        _language(),
         format_name,
         local.replace(tzinfo=None),
         local.utcoffset(),
@@ -450,7 +459,7 @@ class ClientStatusColumn(InlineCell, Column):
             return super().render_cell_html(instance, parent_context)
         status = self.get_value(instance)
         label = _word("client_status", status)
-        short = _escaped_words("client_status_short", _rendering().language).get(status, "")
+        short = _escaped_words("client_status_short", _language()).get(status, "")
         # The short word for the eye, the whole label for a screen reader (once, not both).
         return self.td(
             SafeString(
@@ -521,7 +530,7 @@ class LastCustomerActivityColumn(InlineCell, DateColumn):
                 f' data-w-tooltip-content-value="{tooltip}"'
                 ' data-w-tooltip-placement-value="top"><time class="w-human-readable-date__date"'
                 f' datetime="{_e(local.isoformat())}">'
-                f"{_time_words('ago', value, _rendering().now)}</time></button>"
+                f"{_time_words('ago', value, _now())}</time></button>"
             )
         )
 
@@ -539,7 +548,7 @@ class SLADueColumn(InlineCell, Column):
 
     def render_cell_html(self, instance, parent_context):
         due = instance.response_due_at
-        now = _rendering().now
+        now = _now()
         if due and is_overdue(instance, now):
             late = _time_words("late", due, now)
             word = _("Overdue")
