@@ -817,6 +817,95 @@ def test_a_sites_own_column_header_template_is_used(
     assert "Subject!" in [text_of(header) for header in headers]
 
 
+def markup(html):
+    """Each element of ``html`` as a browser and a reader get it: its tag, its attributes and
+    its words, whitespace aside."""
+    from bs4 import BeautifulSoup
+
+    return [
+        (
+            tag.name,
+            sorted((k, v if isinstance(v, str) else " ".join(v)) for k, v in tag.attrs.items()),
+            " ".join(tag.get_text(" ").split()),
+        )
+        for tag in BeautifulSoup(str(html), "html.parser").find_all(True)
+    ]
+
+
+def wagtails_row_menus(response, language="en"):
+    """Each row's menu as Wagtail's own get_list_buttons and button templates make it."""
+    from django.utils import translation
+    from wagtail.snippets.views.snippets import IndexView
+
+    view = response.context["view"]
+    context = {"request": response.wsgi_request}
+    with translation.override(language):
+        return [
+            "".join(button.render_html(context) for button in IndexView.get_list_buttons(view, row))
+            for row in view.object_list
+        ]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("who", ["support staff", "superuser"])
+def test_each_rows_menu_is_wagtails_own(
+    language, who, client, support_staff, make_staff, make_admin_ticket
+):
+    """Row menus are written straight from their links (TicketIndexView.get_list_buttons):
+    the same links, labels, icons and toggle as Wagtail's buttons give the same user, in
+    their language, for a subject with quotes and markup in it."""
+    from wagtail.users.models import UserProfile
+
+    from tests.utils import otp_login
+
+    user = support_staff if who == "support staff" else make_staff("admin", superuser=True)
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = language
+    profile.save()
+    make_admin_ticket(subject='Printer "big" <b>bold</b> & co')
+    make_admin_ticket(subject="Принтер")
+    response = otp_login(client, user).get(LIST_URL)
+
+    ours = [cell.select_one(".w-dropdown") for cell in select(response, "td.avs-subject")]
+    wagtails = wagtails_row_menus(response, language)
+    assert len(ours) == len(wagtails) == 2
+    for our_menu, wagtail_menu in zip(ours, wagtails, strict=True):
+        assert markup(our_menu) == markup(wagtail_menu)
+    links = [text_of(link) for link in ours[0].select(".w-dropdown__content a")]
+    assert len(links) == (3 if who == "superuser" else 2)  # Delete is for whoever may
+
+
+def test_a_hooks_listing_buttons_are_in_each_rows_menu(verified_staff_client, make_admin_ticket):
+    """With a register_snippet_listing_buttons or construct_snippet_listing_buttons hook, the
+    rows' menus are Wagtail's buttons again, the hook's among them."""
+    from wagtail import hooks
+    from wagtail.admin.widgets import Button
+
+    make_admin_ticket(subject="Printer")
+
+    def escalate(snippet, user, next_url=None):
+        yield Button("Escalate", url=f"/escalate/{snippet.pk}/", icon_name="warning", priority=5)
+
+    def drop_inspect(buttons, snippet, user):
+        buttons[:] = [button for button in buttons if button.label != "Inspect"]
+
+    with hooks.register_temporarily("register_snippet_listing_buttons", escalate):
+        response = verified_staff_client.get(LIST_URL)
+        wagtails = wagtails_row_menus(response)
+    [menu] = select(response, "td.avs-subject .w-dropdown")
+    assert [text_of(a) for a in menu.select(".w-dropdown__content a")] == [
+        "Escalate",
+        "Edit",
+        "Inspect",
+    ]
+    assert markup(menu) == markup(wagtails[0])
+
+    with hooks.register_temporarily("construct_snippet_listing_buttons", drop_inspect):
+        response = verified_staff_client.get(LIST_URL)
+    [menu] = select(response, "td.avs-subject .w-dropdown")
+    assert [text_of(a) for a in menu.select(".w-dropdown__content a")] == ["Edit"]
+
+
 def test_the_rows_speak_each_staff_members_language(
     verified_staff_client, support_staff, make_admin_ticket
 ):

@@ -59,6 +59,43 @@ def test_a_ticket_page_takes_five_queries_fewer_with_the_same_answer(
     assert text_of(find_one(response, "main")) == text_of(find_one(walked_response, "main"))
 
 
+def page_state(page):
+    """Every field's value of a loaded page, and whether it came marked as restricted."""
+    fields = {f.attname: getattr(page, f.attname) for f in type(page)._meta.concrete_fields}
+    return type(page), fields, bool(page.avs_restricted)
+
+
+@pytest.mark.parametrize("restricted", [False, True])
+def test_the_page_is_loaded_as_the_orm_loads_it(restricted, site, support_page):
+    """routing._load_page runs the ORM's own query, compiled once, with each request's ids:
+    the same page, field by field, as the ORM gives, restricted or not; with the same id
+    given twice, and with none."""
+    from django.db.models import Exists
+
+    from avsoft_support.routing import _PAGE_SQL, _load_page
+
+    if restricted:
+        PageViewRestriction.objects.create(page=site.root_page, restriction_type="login")
+    guards = sorted({site.root_page.pk, support_page.pk})
+    model = type(support_page)
+    orm = (
+        model.objects.filter(pk=support_page.pk)
+        .annotate(avs_restricted=Exists(PageViewRestriction.objects.filter(page_id__in=guards)))
+        .get()
+    )
+    _PAGE_SQL.clear()
+    for _twice in range(2):  # compiled, then from the compiled SQL
+        assert page_state(_load_page(model, support_page.pk, guards)) == page_state(orm)
+    [(sql, sources)] = _PAGE_SQL.values()
+    assert [kind for kind, _ in sources].count("guard") == len(guards)
+    repeated = [*guards, guards[0]]  # the same id twice: the same answer
+    assert page_state(_load_page(model, support_page.pk, repeated)) == page_state(orm)
+    unguarded = _load_page(model, support_page.pk, [])  # no id to look for: not restricted
+    assert page_state(unguarded)[1] == page_state(orm)[1]
+    assert not unguarded.avs_restricted
+    assert _load_page(model, support_page.pk + 1000, guards) is None
+
+
 def test_each_route_of_the_page_and_its_wrong_addresses_answer_as_wagtails(
     client, member, make_ticket, support_page
 ):

@@ -25,8 +25,8 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
-from django.utils.timesince import TIME_STRINGS, timesince, timeuntil
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.timesince import MONTHS_DAYS, TIME_CHUNKS, TIME_STRINGS_KEYS, timesince, timeuntil
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from wagtail.admin.templatetags.wagtailadmin_tags import timesince_simple
 from wagtail.admin.ui.tables import (
@@ -68,6 +68,7 @@ def _escaped_words(kind, language):
         "criticality_short": [(value, Criticality.short_label(value)) for value in Criticality],
         "client_status": ClientStatus.choices,
         "client_status_short": list(CLIENT_STATUS_SHORT.items()),
+        "phrase": list(PHRASES.items()),
     }[kind]
     return {value: _e(label) for value, label in words}
 
@@ -107,20 +108,6 @@ def _word(kind, value):
     return escaped if escaped is not None else _e(value)
 
 
-class _Unit:
-    """Stands in for one of Django's unit wordings ("%(num)d hours"): records the unit and
-    the count instead of translating them."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __mod__(self, values):
-        return f"{self.name}={values['num']}"
-
-
-_UNITS = {name: _Unit(name) for name in TIME_STRINGS}
 _TIME_WORDS = {}
 _FORMATTED = {}
 KEPT = 4096  # entries per store; emptied when full
@@ -139,15 +126,55 @@ def kept(store, key, make):
     return value
 
 
+def _units(d, now, reversed=False):
+    """Django's ``timesince(d, now, reversed)`` as units and counts instead of words, e.g.
+    ``(("month", 2), ("week", 1))``; ``()`` for "0 minutes". The same steps as
+    ``django.utils.timesince.timesince`` (depth 2), which tests/test_admin_triage.py compares
+    at random moments: without its words it asks no translation (``gettext(", ")``), half of
+    its time, twice a row (issue 12)."""
+    if timezone.is_aware(now) and timezone.is_aware(d):
+        now = now.astimezone(d.tzinfo)
+    if reversed:
+        d, now = now, d
+    delta = now - d
+    if delta.days * 24 * 60 * 60 + delta.seconds <= 0:
+        return ()
+    total_months = (now.year - d.year) * 12 + (now.month - d.month)
+    if d.day > now.day or (d.day == now.day and d.time() > now.time()):
+        total_months -= 1
+    years, months = divmod(total_months, 12)
+    if years or months:
+        year, month = d.year + years, d.month + months
+        if month > 12:
+            month -= 12
+            year += 1
+        day = min(MONTHS_DAYS[month - 1], d.day)
+        pivot = datetime(year, month, day, d.hour, d.minute, d.second, tzinfo=d.tzinfo)
+    else:
+        pivot = d
+    remaining = (now - pivot).total_seconds()
+    partials = [years, months]
+    for chunk in TIME_CHUNKS:
+        count = int(remaining // chunk)
+        partials.append(count)
+        remaining -= chunk * count
+    units = []
+    for name, count in zip(TIME_STRINGS_KEYS, partials, strict=True):
+        if count:
+            units.append((name, count))
+            if len(units) == 2:
+                break
+        elif units:  # only adjacent units: "1 year, 5 days" is never said
+            break
+    return tuple(units)
+
+
 def _time_words(kind, moment, now):
     """The escaped words for ``moment``: "3 hours ago" (``ago``, Wagtail's), "3 hours late"
-    (``late``), "in 3 hours" (``until``). Django's timesince decides the units and counts
-    ("month=2, week=1"), without their words; the words are made once per units, kind and
-    language: a row asked for two, 35 µs each."""
-    if kind == "until":
-        units = timeuntil(moment, now, time_strings=_UNITS)
-    else:
-        units = timesince(moment, now, time_strings=_UNITS)
+    (``late``), "in 3 hours" (``until``). ``_units`` counts as Django's timesince does; the
+    words are Django's and Wagtail's, made once per units, kind and language: a row asked
+    for two, 35 µs each."""
+    units = _units(moment, now, reversed=kind == "until")
 
     def make():
         if kind == "until":
@@ -346,26 +373,64 @@ def menu_html(button, parent_context):
     ):
         return button.render_html(parent_context)
     items = "".join(
-        f'<a href="{_e(item.url)}" class="{_e(item.classname)}" {_flatatt(item.attrs)}>'
-        f"{_icon_html(item.icon_name)} {_e(item.label)}</a>"
+        _menu_link(item.url, item.icon_name, item.label, item.classname, item.attrs)
         for item in sorted(button.dropdown_buttons)
     )
+    return dropdown_html(
+        items, button.attrs, button.label, button.icon_name, button.classname, button.aria_label
+    )
+
+
+def _menu_link(url, icon_name, label, classname="", attrs=None):
+    # wagtailadmin/shared/button.html for a link in a dropdown.
+    return (
+        f'<a href="{_e(url)}" class="{_e(classname)}" {_flatatt(attrs or {})}>'
+        f"{_icon_html(icon_name)} {_e(label)}</a>"
+    )
+
+
+def dropdown_html(items, attrs, label="", icon_name=None, classname="", aria_label=None):
+    """Wagtail's ``ButtonWithDropdown`` around ``items`` (HTML of its links)."""
     toggle_class = "w-dropdown__toggle"
-    if not button.label:
+    if not label:
         toggle_class += " w-dropdown__toggle--icon"
-    if button.classname:
-        toggle_class += " " + button.classname
-    aria_label = button.aria_label
+    if classname:
+        toggle_class += " " + classname
     aria_label = f' aria-label="{_e(aria_label)}"' if aria_label else ""
     # Wagtail puts the aria-label on the toggle, not the wrapper (base_attrs_string).
-    wrapper_attrs = _flatatt({k: v for k, v in button.attrs.items() if k != "aria-label"})
-    toggle_icon = _icon_html(button.icon_name or "arrow-down", "w-dropdown__toggle-icon")
+    wrapper_attrs = _flatatt({k: v for k, v in attrs.items() if k != "aria-label"})
+    toggle_icon = _icon_html(icon_name or "arrow-down", "w-dropdown__toggle-icon")
     return SafeString(
         f'<div data-controller="w-dropdown" class="w-dropdown" {wrapper_attrs}>'
         f'<button type="button" class="{_e(toggle_class)}" data-w-dropdown-target="toggle"'
-        f"{aria_label}>{_e(button.label)} {toggle_icon}</button>"
+        f"{aria_label}>{_e(label)} {toggle_icon}</button>"
         '<div data-w-dropdown-target="content" class="w-dropdown__content" hidden>'
         f"{items}</div></div>"
+    )
+
+
+class RowMenu:
+    """A row's "more" menu, already written: what ``TicketIndexView.get_list_buttons`` gives
+    the title column when no hook adds or changes listing buttons (``row_menu``)."""
+
+    show = True
+    priority = 1000
+
+    def __init__(self, html):
+        self.html = html
+
+    def render_html(self, parent_context=None):
+        return self.html
+
+
+def row_menu(links, more_options):
+    """The "more" menu of a listing row holding ``links`` ((priority, label, url, icon)) as
+    Wagtail's ``IndexView.get_list_buttons`` makes it of ``MenuItem`` s (sorted by priority
+    and label, the toggle named ``more_options``), without four button objects a row."""
+    items = "".join(_menu_link(url, icon, label) for _priority, label, url, icon in sorted(links))
+    attrs = {"type": "button", "aria-label": more_options}  # BaseButton's, without a URL
+    return RowMenu(
+        dropdown_html(items, attrs, icon_name="dots-horizontal", aria_label=more_options)
     )
 
 
@@ -375,11 +440,11 @@ class CheckboxColumn(BulkActionsCheckboxColumn):
     def render_cell_html(self, instance, parent_context):
         describedby = self.get_aria_describedby(instance)
         describedby = f' aria-describedby="{_e(describedby)}"' if describedby else ""
-        select = _("Select")
         return SafeString(
             '<td class="bulk-action-checkbox-cell"><input type="checkbox" data-object-id="'
             f'{_e(quote(unlocalize(instance.pk)))}" data-bulk-action-checkbox'
-            f' class="bulk-action-checkbox" aria-label="{_e(select)}"{describedby} /></td>'
+            f' class="bulk-action-checkbox" aria-label="{_word("phrase", "select")}"'
+            f"{describedby} /></td>"
         )
 
 
@@ -418,8 +483,8 @@ class CustomerColumn(InlineCell, Column):
     def render_cell_html(self, instance, parent_context):
         user = instance.author
         if user is None:  # the customer deleted their account
-            deleted = _("Deleted user")
-            return self.td(SafeString(f'<span class="avs-customer__name">{_e(deleted)}</span>'))
+            deleted = _word("phrase", "deleted_user")
+            return self.td(SafeString(f'<span class="avs-customer__name">{deleted}</span>'))
         profile = profile_of(user)
         if profile and profile.client_account_id:
             company = profile.client_account.company
@@ -437,6 +502,13 @@ class CustomerColumn(InlineCell, Column):
         )
 
 
+# Words of the rows, translated once a language (_escaped_words), not once a row.
+PHRASES = {
+    "select": gettext_lazy("Select"),  # the bulk-action checkbox's label, as Wagtail's
+    "deleted_user": gettext_lazy("Deleted user"),
+    "overdue": gettext_lazy("Overdue"),
+    "answered": gettext_lazy("Answered"),
+}
 CLIENT_STATUS_SHORT = {
     ClientStatus.CURRENT: pgettext_lazy("client status", "Current"),
     ClientStatus.CLAIMED: pgettext_lazy("client status", "Claimed"),
@@ -551,15 +623,15 @@ class SLADueColumn(InlineCell, Column):
         now = _now()
         if due and is_overdue(instance, now):
             late = _time_words("late", due, now)
-            word = _("Overdue")
-            cell = f'<span class="avs-sla avs-sla--overdue" title="{late}">{_e(word)}</span>'
+            word = _word("phrase", "overdue")
+            cell = f'<span class="avs-sla avs-sla--overdue" title="{late}">{word}</span>'
         elif due:
             when = _formatted(_local(due), "SHORT_DATETIME_FORMAT")
             word = _time_words("until", due, now)
             cell = f'<span class="avs-sla__due" title="{when}">{word}</span>'
         elif instance.last_staff_reply_at:
-            word = _("Answered")
-            cell = f'<span class="avs-sla avs-sla--met">{_e(word)}</span>'
+            word = _word("phrase", "answered")
+            cell = f'<span class="avs-sla avs-sla--met">{word}</span>'
         else:
             cell = "—"
         return self.td(SafeString(cell))

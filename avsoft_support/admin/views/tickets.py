@@ -27,6 +27,7 @@ from django.utils.translation import get_language, gettext, gettext_lazy, pgette
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
+from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -66,6 +67,7 @@ from ..columns import (
     TicketStatusColumn,
     TicketTitleColumn,
     kept,
+    row_menu,
 )
 from ..filters import TicketFilterSet
 from ..forms import (
@@ -222,22 +224,51 @@ class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
     def _menu_words(self):
         # Wagtail's labels, from Wagtail's catalogue (through a variable: not ours to extract),
         # translated once a page rather than once a row.
-        return {word: gettext(word) for word in ("Edit", "Inspect", "Delete")}
+        words = ("Edit", "Inspect", "Delete", "More options for '%(title)s'")
+        return {word: gettext(word) for word in words}
+
+    def _row_links(self, instance):
+        """(priority, label, URL, icon) of the row menu's links, as the user may follow them."""
+        words = self._menu_words
+        links = []
+        if edit_url := self.get_edit_url(instance):
+            links.append((10, words["Edit"], edit_url, "edit"))
+        if inspect_url := self.get_inspect_url(instance):
+            links.append((20, words["Inspect"], inspect_url, "info-circle"))
+        if delete_url := self.get_delete_url(instance):
+            links.append((30, words["Delete"], delete_url, "bin"))
+        return links
 
     def get_list_more_buttons(self, instance):
         """Wagtail's row menu (edit, inspect, delete, as the user may; tickets are never
         copied), with the labels looked up once a page."""
-        words = self._menu_words
-        buttons = []
-        if edit_url := self.get_edit_url(instance):
-            buttons.append(MenuItem(words["Edit"], url=edit_url, icon_name="edit", priority=10))
-        if inspect_url := self.get_inspect_url(instance):
-            buttons.append(
-                MenuItem(words["Inspect"], url=inspect_url, icon_name="info-circle", priority=20)
-            )
-        if delete_url := self.get_delete_url(instance):
-            buttons.append(MenuItem(words["Delete"], url=delete_url, icon_name="bin", priority=30))
-        return buttons
+        return [
+            MenuItem(label, url=url, icon_name=icon, priority=priority)
+            for priority, label, url, icon in self._row_links(instance)
+        ]
+
+    @cached_property
+    def _plain_row_menus(self):
+        # No hook adds or changes listing buttons, and no subclass makes its own.
+        view = type(self)
+        return (
+            not hooks.get_hooks("register_snippet_listing_buttons")
+            and not hooks.get_hooks("construct_snippet_listing_buttons")
+            and view.get_list_buttons is TicketIndexView.get_list_buttons
+            and view.get_list_more_buttons is TicketIndexView.get_list_more_buttons
+        )
+
+    def get_list_buttons(self, instance):
+        """Wagtail's, written straight from the links when nothing but ours is in the menu:
+        building its MenuItem, Button and ButtonWithDropdown objects row by row was a tenth
+        of the triage list's time (issue 12)."""
+        if not self._plain_row_menus:
+            return super().get_list_buttons(instance)
+        links = self._row_links(instance)
+        if not links:
+            return []
+        more_options = self._menu_words["More options for '%(title)s'"] % {"title": str(instance)}
+        return [row_menu(links, more_options)]
 
     @cached_property
     def _queue_suffix(self):
