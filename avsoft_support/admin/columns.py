@@ -129,9 +129,9 @@ def kept(store, key, make):
 def _units(d, now, reversed=False):
     """Django's ``timesince(d, now, reversed)`` as units and counts instead of words, e.g.
     ``(("month", 2), ("week", 1))``; ``()`` for "0 minutes". The same steps as
-    ``django.utils.timesince.timesince`` (depth 2), which tests/test_admin_triage.py compares
-    at random moments: without its words it asks no translation (``gettext(", ")``), half of
-    its time, twice a row (issue 12)."""
+    ``django.utils.timesince.timesince`` (depth 2), which tests/unit/test_time_units.py
+    compares at random moments: without its words it asks no translation (``gettext(", ")``),
+    half of its time, twice a row (issue 12)."""
     if timezone.is_aware(now) and timezone.is_aware(d):
         now = now.astimezone(d.tzinfo)
     if reversed:
