@@ -122,8 +122,14 @@ def _page_query(model, page_id, guards):
 
 def _compiled(model, db, count):
     """The query's SQL, compiled with marks for the ids, and each parameter's source: the
-    page's id, a guard's (its index) or the constant it is. None when the marks do not come
-    out once each (another Django's shape: then every request compiles the query)."""
+    page's id, a guard's (its index) or the constant it is (our own query's only). None for a
+    manager that filters or annotates, or when the marks do not come out once each (another
+    Django's shape): then every request compiles the query."""
+    base = model._default_manager.all().query
+    if base.where or base.annotations or base.extra:
+        # A manager's own filter or annotation may hold a value of the moment (a date): it
+        # would be kept with the SQL. Such a model's query is compiled on every request.
+        return None
     marks = [_MARK - 1 - index for index in range(count)]
     queryset = _page_query(model, _MARK, marks).using(db)
     sql, params = queryset.query.get_compiler(db).as_sql()
