@@ -38,6 +38,7 @@ from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
 from wagtail.models import PageViewRestriction, Site
 
+from .kept_queries import manager_is_plain, marks_for, parameter_sources, parameters
 from .models.pages import live_support_pages
 
 ROUTES_CACHE_SECONDS = 300
@@ -106,8 +107,6 @@ def _route(request, site_values, rest, listed):
 # (database, page model, number of guarding ids) -> _load_page's SQL and where each of its
 # parameters comes from; None where the query cannot be kept.
 _PAGE_SQL = {}
-# Ids no page has: they mark where the page's id and its guards' go in the compiled query.
-_MARK = -987_654_321
 
 
 def _page_query(model, page_id, guards):
@@ -121,29 +120,16 @@ def _page_query(model, page_id, guards):
 
 
 def _compiled(model, db, count):
-    """The query's SQL, compiled with marks for the ids, and each parameter's source: the
-    page's id, a guard's (its index) or the constant it is (our own query's only). None for a
-    manager that filters or annotates, or when the marks do not come out once each (another
-    Django's shape): then every request compiles the query."""
-    base = model._default_manager.all().query
-    if base.where or base.annotations or base.extra:
-        # A manager's own filter or annotation may hold a value of the moment (a date): it
-        # would be kept with the SQL. Such a model's query is compiled on every request.
+    """The query's SQL, compiled with marks for the ids, and each parameter's source
+    (kept_queries.parameter_sources: the page's id, a guard's, or a constant of the query).
+    None when it cannot be kept (kept_queries): then every request compiles the query."""
+    if not manager_is_plain(model):
         return None
-    marks = [_MARK - 1 - index for index in range(count)]
-    queryset = _page_query(model, _MARK, marks).using(db)
+    marks = marks_for(count + 1)  # the page's id, then each guard's
+    queryset = _page_query(model, marks[0], marks[1:]).using(db)
     sql, params = queryset.query.get_compiler(db).as_sql()
-    sources = []
-    for param in params:
-        if param == _MARK:
-            sources.append(("page", None))
-        elif param in marks:
-            sources.append(("guard", marks.index(param)))
-        else:
-            sources.append(("value", param))
-    found = [source for source in sources if source[0] != "value"]
-    expected = [("page", None), *(("guard", index) for index in range(count))]
-    return (sql, sources) if sorted(found, key=str) == sorted(expected, key=str) else None
+    sources = parameter_sources(params, marks)
+    return None if sources is None else (sql, sources)
 
 
 def _load_page(model, page_id, guards):
@@ -160,10 +146,7 @@ def _load_page(model, page_id, guards):
     if compiled is None:
         return next(iter(_page_query(model, page_id, guards).using(db)), None)
     sql, sources = compiled
-    params = [
-        page_id if kind == "page" else guards[value] if kind == "guard" else value
-        for kind, value in sources
-    ]
+    params = parameters(sources, [page_id, *guards])
     return next(iter(model._default_manager.raw(sql, params).using(db)), None)
 
 

@@ -87,7 +87,7 @@ def test_the_page_is_loaded_as_the_orm_loads_it(restricted, site, support_page):
     for _twice in range(2):  # compiled, then from the compiled SQL
         assert page_state(_load_page(model, support_page.pk, guards)) == page_state(orm)
     [(sql, sources)] = _PAGE_SQL.values()
-    assert [kind for kind, _ in sources].count("guard") == len(guards)
+    assert [kind for kind, _ in sources].count("arg") == 1 + len(guards)  # the page, guards
     repeated = [*guards, guards[0]]  # the same id twice: the same answer
     assert page_state(_load_page(model, support_page.pk, repeated)) == page_state(orm)
     unguarded = _load_page(model, support_page.pk, [])  # no id to look for: not restricted

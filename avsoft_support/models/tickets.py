@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -16,6 +17,14 @@ from .products import Product
 
 # A site's own base page (WAGTAIL_PAGE_MODEL) is what a ticket's page points at.
 swapper.set_app_prefix("wagtailcore", "wagtail")
+
+
+def _label(choices, value):
+    """``value``'s label among ``choices`` (a Choices class), or the value itself."""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
 
 
 class TicketStatus(models.TextChoices):
@@ -408,18 +417,24 @@ class Ticket(models.Model):
     def status_label(self):
         """The status in words: get_status_display() without rebuilding (and translating) the
         choices' dict on every call, 0.1 ms each: a list shows 20 or 50 of them."""
-        try:
-            return TicketStatus(self.status).label
-        except ValueError:
-            return self.status
+        return _label(TicketStatus, self.status)
 
     @property
     def criticality_label(self):
         """The criticality in words, as status_label."""
-        try:
-            return Criticality(self.criticality).label
-        except ValueError:
-            return self.criticality
+        return _label(Criticality, self.criticality)
+
+    # Django's own get_FOO_display() builds the field's choices into a dict on each call,
+    # hashing (so translating) every label: the mails and pages show three of them (issue 12).
+    # The same answer, from the choices' enum.
+    def get_status_display(self):
+        return force_str(self.status_label, strings_only=True)
+
+    def get_criticality_display(self):
+        return force_str(self.criticality_label, strings_only=True)
+
+    def get_client_status_display(self):
+        return force_str(_label(ClientStatus, self.client_status), strings_only=True)
 
     @property
     def is_open(self):
