@@ -344,8 +344,19 @@ def test_no_number_makes_a_potential_client(member_client, member, product, supp
     assert ticket.priority == 3
     assert ticket.invoice_number == ""
     assert MemberProfile.objects.get(user=member).client_status == ClientStatus.POTENTIAL
-    # Potential clients: the first response is due at the end of the second working day.
-    assert ticket.sla_due_at - ticket.created_at >= timedelta(days=2)
+    # Potential clients: the first response is due at the end of the second working day after
+    # the day of filing (filed on a Sunday evening: Tuesday's end, less than 48 hours later).
+    zone = support_settings.zone
+    due = ticket.sla_due_at.astimezone(zone)
+    assert due.time() == support_settings.working_day_end
+    filed_on = ticket.created_at.astimezone(zone).date()
+    calendar = sla.WorkingCalendar()
+    working_days_after = [
+        day
+        for day in (filed_on + timedelta(days=n) for n in range(1, 30))
+        if calendar.is_working_day(day)
+    ]
+    assert due.date() == working_days_after[1]
     assert ticket.sla_due_at == sla.first_response_due(
         support_settings, ClientStatus.POTENTIAL, ticket.created_at
     )
