@@ -152,3 +152,50 @@ def test_a_query_the_marks_cannot_build_is_not_kept(db, make_member, make_ticket
     by_id_text = KeptQuery(Ticket, lambda pk: Ticket.objects.filter(pk=int(pk)), kinds=("text",))
     assert [t.pk for t in by_id_text.list(str(ticket.pk))] == [ticket.pk]
     assert not by_id_text.kept_on(connection.alias)
+
+
+def test_a_members_profile_is_read_as_the_orm_reads_it(make_member):
+    """MemberProfile.objects.for_user through its kept query: the same profile, field by
+    field; a user without one gets an unsaved one; another manager's queryset is not kept."""
+    from django.contrib.auth import get_user_model
+
+    from avsoft_support.models import MemberProfile
+
+    # Made first, so that the member's user id and profile id differ.
+    bare = get_user_model().objects.create_user(username="no-profile", password="x")
+    member = make_member()
+    assert MemberProfile.objects.get(user=member).pk != member.pk
+    for _twice in range(2):
+        fresh = get_user_model().objects.get(pk=member.pk)  # nothing cached on the user
+        profile = MemberProfile.objects.for_user(fresh)
+        assert state(profile) == state(MemberProfile.objects.get(user=member))
+        assert profile.user is fresh
+        unsaved = MemberProfile.objects.for_user(get_user_model().objects.get(pk=bare.pk))
+        assert unsaved.pk is None
+        assert unsaved.user_id == bare.pk
+    assert MemberProfile.objects.all()._is_plain()
+    assert not MemberProfile.objects.filter(company="x")._is_plain()
+    uncached = get_user_model().objects.get(pk=member.pk)
+    assert MemberProfile.objects.filter(company="x").for_user(uncached).pk is None  # filtered
+
+
+def test_the_ticket_form_lists_the_active_products_in_order(db):
+    """The form's products through their kept query follow the table: a product added,
+    renamed or withdrawn shows at once."""
+    from avsoft_support.forms.tickets import TicketForm
+    from avsoft_support.models import Product, SupportSettings
+
+    settings = SupportSettings()
+    Product.objects.create(name="Beta", sort_order=2)
+    alpha = Product.objects.create(name="Alpha", sort_order=1)
+
+    def offered():
+        form = TicketForm(support_settings=settings)
+        return [label for value, label in form.fields["product"].choices][1:-1]
+
+    assert offered() == ["Alpha", "Beta"]
+    Product.objects.create(name="Gamma", sort_order=0)
+    alpha.active = False
+    alpha.save()
+    assert offered() == ["Gamma", "Beta"]
+    assert offered() == [p.name for p in Product.objects.filter(active=True)]

@@ -10,6 +10,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
+from ..kept_queries import KeptQuery
 from ..validators import email_lines
 
 
@@ -149,6 +150,9 @@ class MemberProfileQuerySet(models.QuerySet):
         profile_of_user = self.model._meta.get_field("user").remote_field
         if profile_of_user.is_cached(user):
             profile = profile_of_user.get_cached_value(user)
+        elif self._is_plain():
+            # Asked on most customer pages: the ORM's query compiled once (kept_queries).
+            profile = _PROFILE_OF_USER.first(user.pk)
         else:
             profile = self.filter(user_id=user.pk).first()
             if profile is not None:
@@ -157,6 +161,20 @@ class MemberProfileQuerySet(models.QuerySet):
             return self.model(user=user, full_name=user_display_name(user))
         profile.user = user  # the caller's instance: no second query for it
         return profile
+
+    def _is_plain(self):
+        """Whether this is the default manager's queryset as it comes: nothing filtered,
+        joined, deferred or on another database (what the kept query reads)."""
+        query = self.query
+        return not (
+            self._db
+            or query.where
+            or query.annotations
+            or query.extra
+            or query.select_related
+            or query.deferred_loading[0]
+            or self._prefetch_related_lookups
+        )
 
     def reuse_loaded(self, user, loaded):
         """``loaded`` is ``user`` (another instance of the same row) fetched with its profile,
@@ -246,3 +264,11 @@ class MemberProfile(models.Model):
     @property
     def priority(self):
         return ClientStatus.priority_of(self.client_status)
+
+
+# MemberProfileQuerySet.for_user's query. A user has one profile at most: no ORDER BY.
+_PROFILE_OF_USER = KeptQuery(
+    MemberProfile,
+    lambda user_id: MemberProfile.objects.filter(user_id=user_id).order_by()[:1],
+    kinds=("id",),
+)
