@@ -3,7 +3,8 @@ with each request's values.
 
 Compiling a select of many columns costs more than running it. The member's ticket with its
 product, rating, author and the author's profile (some seventy columns) took 0.8 ms to build
-and compile and 0.08 ms to run; the support page itself, 0.6-0.9 ms to compile (issue 12).
+and compile and 0.08 ms to run; the support page itself (routing._load_page), 0.6-0.9 ms to
+compile (issue 12).
 
 A ``KeptQuery`` builds its query with marks (values no row has) for its arguments and compiles
 it, the first time a thread asks for it on a database. Each parameter of the SQL is then either
@@ -37,9 +38,8 @@ MARK_ID = -987_654_321
 MARK_TEXT = "\x00avsoft-support-mark"
 
 
-def marks_for(count, kinds=None):
-    """``count`` distinct marks: ids, or per ``kinds`` ("id" or "text") item."""
-    kinds = kinds or ["id"] * count
+def _marks(kinds):
+    """A distinct mark for each value: an id or a text, as ``kinds`` says."""
     return [
         MARK_ID - index if kind == "id" else f"{MARK_TEXT}-{index}"
         for index, kind in enumerate(kinds)
@@ -60,14 +60,10 @@ def parameter_sources(params, marks):
     return sources if found == list(range(len(marks))) else None
 
 
-def manager_is_plain(model):
+def _manager_is_plain(model):
     """Whether the model's default manager neither filters nor annotates."""
     base = model._default_manager.all().query
     return not (base.where or base.annotations or base.extra)
-
-
-def parameters(sources, values):
-    return [values[value] if kind == "arg" else value for kind, value in sources]
 
 
 class _KeptSQL(Query):
@@ -103,9 +99,9 @@ class KeptQuery:
         return entry[1]
 
     def _compile(self, db):
-        if not manager_is_plain(self.model):
+        if not _manager_is_plain(self.model):
             return None
-        marks = marks_for(len(self.kinds), self.kinds)
+        marks = _marks(self.kinds)
         try:
             compiler = self.build(*marks).using(db).query.get_compiler(db)
             sql, params = compiler.as_sql()
@@ -128,7 +124,7 @@ class KeptQuery:
         if kept is None:
             return list(self.build(*values).using(db))
         compiler, sql, sources, query = kept
-        params = parameters(sources, values)
+        params = [values[value] if kind == "arg" else value for kind, value in sources]
         # The compiler's columns, converters and related objects were set up by its one
         # compilation; only the SQL's parameters change.
         compiler.as_sql = lambda *args, **kwargs: (sql, params)

@@ -38,7 +38,7 @@ from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
 from wagtail.models import PageViewRestriction, Site
 
-from .kept_queries import manager_is_plain, marks_for, parameter_sources, parameters
+from .kept_queries import KeptQuery
 from .models.pages import live_support_pages
 
 ROUTES_CACHE_SECONDS = 300
@@ -104,9 +104,8 @@ def _route(request, site_values, rest, listed):
     return site, route
 
 
-# (database, page model, number of guarding ids) -> _load_page's SQL and where each of its
-# parameters comes from; None where the query cannot be kept.
-_PAGE_SQL = {}
+# (page model, number of guarding ids) -> the kept query that loads such a page.
+_PAGE_QUERIES = {}
 
 
 def _page_query(model, page_id, guards):
@@ -119,35 +118,20 @@ def _page_query(model, page_id, guards):
     )
 
 
-def _compiled(model, db, count):
-    """The query's SQL, compiled with marks for the ids, and each parameter's source
-    (kept_queries.parameter_sources: the page's id, a guard's, or a constant of the query).
-    None when it cannot be kept (kept_queries): then every request compiles the query."""
-    if not manager_is_plain(model):
-        return None
-    marks = marks_for(count + 1)  # the page's id, then each guard's
-    queryset = _page_query(model, marks[0], marks[1:]).using(db)
-    sql, params = queryset.query.get_compiler(db).as_sql()
-    sources = parameter_sources(params, marks)
-    return None if sources is None else (sql, sources)
-
-
 def _load_page(model, page_id, guards):
     """The page, with ``avs_restricted``: whether a view restriction exists on any of
-    ``guards``. The ORM's query, compiled once per model and number of guards and then run
-    through ``raw()`` with each request's ids: compiling its select of some forty columns of
-    a page was 0.6-0.9 ms of every support page's request (issue 12). The rows, and how they
-    become a page, are the ORM's."""
-    db = router.db_for_read(model)
-    key = (db, model._meta.label, len(guards))
-    if key not in _PAGE_SQL:
-        _PAGE_SQL[key] = _compiled(model, db, len(guards))
-    compiled = _PAGE_SQL[key]
-    if compiled is None:
-        return next(iter(_page_query(model, page_id, guards).using(db)), None)
-    sql, sources = compiled
-    params = parameters(sources, [page_id, *guards])
-    return next(iter(model._default_manager.raw(sql, params).using(db)), None)
+    ``guards``. The ORM's query, compiled once per model and number of guards
+    (kept_queries): compiling its select of some forty columns of a page was 0.6-0.9 ms of
+    every support page's request (issue 12)."""
+    key = (model, len(guards))
+    kept = _PAGE_QUERIES.get(key)
+    if kept is None:
+        kept = _PAGE_QUERIES[key] = KeptQuery(
+            model,
+            lambda page, *guarding: _page_query(model, page, guarding),
+            kinds=("id",) * (1 + len(guards)),
+        )
+    return kept.first(page_id, *guards)
 
 
 def _served_by_wagtail(request):

@@ -70,9 +70,10 @@ def test_the_page_is_loaded_as_the_orm_loads_it(restricted, site, support_page):
     """routing._load_page runs the ORM's own query, compiled once, with each request's ids:
     the same page, field by field, as the ORM gives, restricted or not; with the same id
     given twice, and with none."""
+    from django.db import connection
     from django.db.models import Exists
 
-    from avsoft_support.routing import _PAGE_SQL, _load_page
+    from avsoft_support.routing import _PAGE_QUERIES, _load_page
 
     if restricted:
         PageViewRestriction.objects.create(page=site.root_page, restriction_type="login")
@@ -83,11 +84,11 @@ def test_the_page_is_loaded_as_the_orm_loads_it(restricted, site, support_page):
         .annotate(avs_restricted=Exists(PageViewRestriction.objects.filter(page_id__in=guards)))
         .get()
     )
-    _PAGE_SQL.clear()
+    _PAGE_QUERIES.clear()
     for _twice in range(2):  # compiled, then from the compiled SQL
         assert page_state(_load_page(model, support_page.pk, guards)) == page_state(orm)
-    [(sql, sources)] = _PAGE_SQL.values()
-    assert [kind for kind, _ in sources].count("arg") == 1 + len(guards)  # the page, guards
+    # Kept: the page's id and each guard's came out as one parameter each.
+    assert _PAGE_QUERIES[(model, len(guards))].kept_on(connection.alias)
     repeated = [*guards, guards[0]]  # the same id twice: the same answer
     assert page_state(_load_page(model, support_page.pk, repeated)) == page_state(orm)
     unguarded = _load_page(model, support_page.pk, [])  # no id to look for: not restricted
