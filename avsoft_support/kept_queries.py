@@ -28,31 +28,52 @@ SQL run for every value. Compilers are kept per thread, for the thread's own con
 """
 
 import threading
+from datetime import date, timedelta
 
 from django.db import connections, router
 from django.db.models.query import QuerySet
 from django.db.models.sql import Query
 
-# Values no row has: ids are positive, and no text column holds a NUL.
+# Values no row has: ids are positive, no text column holds a NUL, and no date of a desk's
+# calendar lies in the first century.
 MARK_ID = -987_654_321
 MARK_TEXT = "\x00avsoft-support-mark"
+MARK_DATE = date(1, 1, 1)
+KINDS = ("id", "text", "date")
 
 
 def _marks(kinds):
-    """A distinct mark for each value: an id or a text, as ``kinds`` says."""
+    """A distinct mark for each value: an id, a text or a date, as ``kinds`` says."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise ValueError(f"Unknown kinds of value: {sorted(unknown)}")
     return [
-        MARK_ID - index if kind == "id" else f"{MARK_TEXT}-{index}"
+        MARK_ID - index
+        if kind == "id"
+        else MARK_DATE + timedelta(days=index)
+        if kind == "date"
+        else f"{MARK_TEXT}-{index}"
         for index, kind in enumerate(kinds)
     ]
 
 
-def parameter_sources(params, marks):
-    """For each SQL parameter, ("arg", i) when it is ``marks[i]``, else ("value", param); None
-    unless every mark is exactly one parameter."""
+def _adapters(kinds, connection):
+    """How each value reaches the SQL's parameters on ``connection``: a date as the backend
+    adapts it (SQLite: a text), anything else as it is."""
+    return [connection.ops.adapt_datefield_value if kind == "date" else None for kind in kinds]
+
+
+def parameter_sources(params, marks, adapters=None):
+    """For each SQL parameter, ("arg", i) when it is ``marks[i]`` (adapted by ``adapters[i]``
+    when given), else ("value", param); None unless every mark is exactly one parameter."""
+    forms = [
+        mark if adapt is None else adapt(mark)
+        for mark, adapt in zip(marks, adapters or [None] * len(marks), strict=True)
+    ]
     sources = []
     for param in params:
         index = next(
-            (i for i, mark in enumerate(marks) if type(param) is type(mark) and param == mark),
+            (i for i, form in enumerate(forms) if type(param) is type(form) and param == form),
             None,
         )
         sources.append(("value", param) if index is None else ("arg", index))
@@ -81,13 +102,14 @@ class KeptQuery:
     """A query of one shape whose SQL is compiled once per thread and database.
 
     ``build(*values)`` returns the queryset for these values; ``kinds`` says of each value
-    whether it is an id or a text (its mark's kind).
+    whether it is an id, a text or a date (its mark's kind).
     """
 
     def __init__(self, model, build, kinds):
         self.model = model
         self.build = build
         self.kinds = tuple(kinds)
+        _marks(self.kinds)  # an unknown kind fails here, not at the first request
         self._local = threading.local()
 
     def _entry(self, db):
@@ -107,9 +129,13 @@ class KeptQuery:
             sql, params = compiler.as_sql()
         except Exception:  # e.g. a user model whose ids are UUIDs refuses an integer mark
             return None  # then the ORM's query every time, which is always right
-        sources = parameter_sources(params, marks)
+        adapters = _adapters(self.kinds, connections[db])
+        sources = parameter_sources(params, marks, adapters)
         if sources is None:
             return None
+        sources = [
+            (kind, value, adapters[value] if kind == "arg" else None) for kind, value in sources
+        ]
         return compiler, sql, sources, _KeptSQL(self.model, compiler)
 
     def kept_on(self, db):
@@ -124,7 +150,10 @@ class KeptQuery:
         if kept is None:
             return list(self.build(*values).using(db))
         compiler, sql, sources, query = kept
-        params = [values[value] if kind == "arg" else value for kind, value in sources]
+        params = [
+            value if kind == "value" else values[value] if adapt is None else adapt(values[value])
+            for kind, value, adapt in sources
+        ]
         # The compiler's columns, converters and related objects were set up by its one
         # compilation; only the SQL's parameters change.
         compiler.as_sql = lambda *args, **kwargs: (sql, params)

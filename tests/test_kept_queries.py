@@ -199,3 +199,69 @@ def test_the_ticket_form_lists_the_active_products_in_order(db):
     alpha.save()
     assert offered() == ["Gamma", "Beta"]
     assert offered() == [p.name for p in Product.objects.filter(active=True)]
+
+
+@pytest.fixture
+def fresh_calendar():
+    """sla's calendar query compiled again in this test."""
+    from avsoft_support.sla import _CALENDAR_DAYS
+
+    _CALENDAR_DAYS._local.__dict__.pop("entries", None)
+    yield _CALENDAR_DAYS
+    _CALENDAR_DAYS._local.__dict__.pop("entries", None)
+
+
+def test_the_calendars_dates_are_read_as_the_orm_reads_them(db, fresh_calendar):
+    """Dates are kept as the backend takes them (SQLite: as text): the same days for any
+    range, the ends included, before and after the SQL is kept."""
+    from datetime import date, timedelta
+
+    from avsoft_support.models import CalendarDay
+    from avsoft_support.sla import WorkingCalendar
+
+    holiday = CalendarDay.objects.create(date=date(2027, 1, 1), kind=CalendarDay.Kind.NON_WORKING)
+    CalendarDay.objects.create(date=date(2027, 1, 7), kind=CalendarDay.Kind.NON_WORKING)
+    CalendarDay.objects.create(date=date(2026, 12, 26), kind=CalendarDay.Kind.WORKING)
+
+    def orm(first, last):
+        return sorted(
+            CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "kind")
+        )
+
+    ranges = [
+        (date(2026, 12, 26), date(2027, 1, 7)),  # both ends are days of the calendar
+        (date(2026, 12, 27), date(2027, 1, 6)),
+        (date(2027, 1, 2), date(2027, 1, 6)),  # none
+        (date(2027, 1, 1), date(2027, 1, 1)),
+    ]
+    for _twice in range(2):
+        for first, last in ranges:
+            kept = sorted((day.date, day.kind) for day in fresh_calendar.list(first, last))
+            assert kept == orm(first, last), (first, last)
+        assert fresh_calendar.kept_on(connection.alias)
+    holiday.kind = CalendarDay.Kind.WORKING
+    holiday.save()
+    calendar = WorkingCalendar()
+    assert calendar.is_working_day(date(2027, 1, 1))  # an edit shows at once
+    assert not calendar.is_working_day(date(2027, 1, 7))
+    assert calendar.is_working_day(date(2026, 12, 26))  # a working Saturday
+    assert not calendar.is_working_day(date(2026, 12, 26) + timedelta(days=1))  # a Sunday
+
+
+def test_parameter_sources_find_a_mark_as_the_backend_adapted_it():
+    from datetime import date
+
+    marks = [date(1, 1, 1), date(1, 1, 2)]
+    adapters = [str, str]
+    assert parameter_sources(["0001-01-01", 5, "0001-01-02"], marks, adapters) == [
+        ("arg", 0),
+        ("value", 5),
+        ("arg", 1),
+    ]
+    assert parameter_sources([date(1, 1, 1), date(1, 1, 2)], marks, adapters) is None
+    assert parameter_sources([date(1, 1, 1), date(1, 1, 2)], marks) == [("arg", 0), ("arg", 1)]
+
+
+def test_an_unknown_kind_of_value_is_refused_at_once():
+    with pytest.raises(ValueError, match="amount"):
+        KeptQuery(Ticket, lambda value: Ticket.objects.filter(pk=value), kinds=("amount",))
