@@ -5,7 +5,7 @@ import uuid
 import swapper
 from django.conf import settings
 from django.core.files.storage import Storage, storages
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
@@ -380,8 +380,22 @@ class Ticket(models.Model):
             self.number = format_ticket_number(self.pk, self.created_at)
             # The number's forms lead the search text (search_index.py), in the same UPDATE.
             self.search_text = f"{number_words(self.number, self.pk)} {self.search_text}".strip()
-            type(self)._default_manager.filter(pk=self.pk).update(
-                number=self.number, search_text=self.search_text
+            self._write_number()
+
+    def _write_number(self):
+        """``UPDATE … SET number, search_text WHERE id``, as ``QuerySet.update()`` would run it:
+        every ticket filed runs it, and compiling the ORM's update took twice as long as
+        running it (issue 12). No signal or default manager is involved either way."""
+        meta = type(self)._meta
+        connection = connections[self._state.db]
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608 - names from the model
+                f"{quote(meta.get_field('number').column)} = %s, "
+                f"{quote(meta.get_field('search_text').column)} = %s "
+                f"WHERE {quote(meta.pk.column)} = %s",
+                [self.number, self.search_text, self.pk],
             )
 
     queue_state_saved = None  # unknown (not loaded with them, or not saved yet)
