@@ -72,31 +72,36 @@ class MultipleFileField(forms.FileField):
         return files
 
 
-class DescribedFieldsMixin:
-    """Ties each field's help text and its error lines to the input by aria-describedby.
+class DescribedBoundField(forms.BoundField):
+    """A field tied to its help text and each of its error lines by aria-describedby.
 
-    The ids are the ones ``avsoft_support/includes/field.html`` renders.
+    The ids are the ones ``avsoft_support/includes/field.html`` renders. Worked out when the
+    field is rendered, not when the form is made: a form that is filed and never shown again
+    (every ticket filed) never needs them. An ``aria-describedby`` given to ``as_widget`` wins,
+    as with Django's own.
     """
 
-    def full_clean(self):
-        super().full_clean()
-        self._describe_fields()
+    def described_by(self):
+        ids = []
+        if self.help_text:
+            ids.append(f"{self.id_for_label}_helptext")
+        if self.form.is_bound:
+            ids += [
+                f"{self.id_for_label}_error_{index}" for index in range(1, len(self.errors) + 1)
+            ]
+        return " ".join(ids)
 
-    def _describe_fields(self):
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if field.help_text:
-                ids.append(f"{bound.id_for_label}_helptext")
-            if self.is_bound:
-                ids += [
-                    f"{bound.id_for_label}_error_{index}"
-                    for index in range(1, len(self.errors.get(name, [])) + 1)
-                ]
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
+    def build_widget_attrs(self, attrs, widget=None):
+        described_by = self.described_by()
+        if described_by and not attrs.get("aria-describedby"):
+            attrs = {**attrs, "aria-describedby": described_by}
+        return super().build_widget_attrs(attrs, widget)
+
+
+class DescribedFieldsMixin:
+    """A form whose fields render with ``DescribedBoundField``."""
+
+    bound_field_class = DescribedBoundField
 
 
 class AttachmentsMixin:

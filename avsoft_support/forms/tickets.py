@@ -115,7 +115,6 @@ class TicketForm(DescribedFieldsMixin, AttachmentsMixin, forms.Form):
         self._setup_attachments(
             support_settings, getattr(page, "help_attachments", "") if page is not None else ""
         )
-        self._describe_fields()
 
     # The fields new.html places itself; a subclass's own fields are shown after them.
     known_fields = (
@@ -189,7 +188,6 @@ class ReplyForm(DescribedFieldsMixin, AttachmentsMixin, forms.Form):
         self._setup_attachments(
             support_settings, getattr(page, "help_attachments", "") if page is not None else ""
         )
-        self._describe_fields()
 
     def clean(self):
         cleaned = super().clean()
