@@ -35,6 +35,7 @@ A ticket the member may not reach (or that does not exist) answers ``render_tick
 same 404 either way, to visitors with the way to log in.
 """
 
+import functools
 import logging
 from urllib.parse import urlsplit
 
@@ -233,8 +234,9 @@ class SupportPageMixin(SupportPageBase):
 
     def members_only(self, request):
         """Mark a page that only its member may see: logging out from it goes to the support
-        page, not back here to a 404 (the corner widget reads this)."""
-        request.avsoft_support_logout_next = self.route_url("index", request)
+        page, not back here to a 404 (the corner widget reads this). The URL is worked out
+        only when the widget shows: a filed ticket's redirect never needs it."""
+        request.avsoft_support_logout_next = functools.partial(self.route_url, "index", request)
 
     def get_site_settings(self, request):
         return SupportSettings.for_request(request)

@@ -39,7 +39,9 @@ def support_login_widget(context):
     # no sense: the login view's own default applies instead.
     next_url = request.get_full_path() if request is not None and not in_member_area else ""
     # A page only its member may see (a ticket, the form) sends them to the support page.
-    logout_next = getattr(request, "avsoft_support_logout_next", None) or next_url
+    # (SupportPageMixin.members_only leaves a callable: the URL is made only here.)
+    logout_next = getattr(request, "avsoft_support_logout_next", None)
+    logout_next = (logout_next() if callable(logout_next) else logout_next) or next_url
     widget = {
         "request": request,
         # The page being served: when it is a support page, "My tickets" needs no lookup.
