@@ -81,13 +81,13 @@ def route_for_request(request):
                 request,
                 entry["site"],
                 path[len(page_path) :],
-                (page_id, model_label, url_path, guards),
+                (page_path, page_id, model_label, url_path, guards),
             )
     return None
 
 
 def _route(request, site_values, rest, listed):
-    page_id, model_label, url_path, guards = listed
+    page_path, page_id, model_label, url_path, guards = listed
     page = _load_page(apps.get_model(model_label), page_id, guards)
     if page is None or not page.live or page.url_path != url_path:
         forget_all()  # stale: moved, renamed, unpublished or deleted since the entry was made
@@ -101,6 +101,9 @@ def _route(request, site_values, rest, listed):
     except Http404:
         return None  # Wagtail's own walk answers the same 404
     site = Site.from_db(router.db_for_read(Site), _SITE_FIELDS, site_values)
+    # The page's URL on this request's site is the path its entry was made from (Wagtail's
+    # get_url_parts, for this site): SupportPageBase._url_for need not work it out again.
+    request.__dict__.setdefault("_avsoft_support_page_urls", {})[page.pk] = page_path
     return site, route
 
 

@@ -333,3 +333,38 @@ def test_a_view_of_its_own_makes_no_entry(client, support_page):
         assert cache.get(routing.entry_key("testserver", "80")) is None, path
     client.get("/support/")
     assert cache.get(routing.entry_key("testserver", "80")) is not None
+
+
+def test_the_pages_links_are_the_ones_wagtail_makes_on_each_site(
+    client, member, make_ticket, site, support_page
+):
+    """The middleware hands the page its URL on the request's site (the path its entry was
+    made from): every link the pages make is the one Wagtail's get_url gives, on a second
+    site too (where Wagtail would give a full URL if it were another site's page)."""
+    from wagtail.models import Page
+
+    from tests.utils import hrefs
+
+    other_home = Page.get_first_root_node().add_child(
+        instance=home_page_model(site)(title="Other", slug="other-home")
+    )
+    Site.objects.create(hostname="help.other.example", port=80, root_page=other_home)
+    other_home.add_child(instance=SupportPage()(title="Desk", slug="help"))
+    ticket = make_ticket(member)
+    client.force_login(member)
+    for host, path in (
+        ("localhost", "/support/"),
+        ("localhost", f"/support/{ticket.number}/"),
+        ("localhost", "/support/new/"),
+        ("help.other.example", "/help/"),
+        ("help.other.example", "/help/new/"),
+    ):
+        for _twice in range(2):
+            routed = client.get(path, HTTP_HOST=host)
+            with override_settings(MIDDLEWARE=WITHOUT_ROUTING):
+                walker = Client(HTTP_HOST=host)
+                walker.force_login(member)
+                walked = walker.get(path)
+            assert routed.status_code == walked.status_code == 200, (host, path)
+            assert hrefs(routed) == hrefs(walked), (host, path)
+            assert any(href.startswith(path.rsplit("/", 2)[0]) for href in hrefs(routed))
