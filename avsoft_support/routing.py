@@ -93,9 +93,9 @@ def _route(request, site_values, rest, listed):
         forget_all()  # stale: moved, renamed, unpublished or deleted since the entry was made
         return None
     # Wagtail's privacy check, answered from this query when nothing restricts the page (the
-    # usual case); with a restriction, its rows are read by the ids found for the entry.
-    restrictions = PageViewRestriction.objects.filter(page_id__in=guards)
-    page._avsoft_view_restrictions = restrictions if page.avs_restricted else restrictions.none()
+    # usual case); with a restriction, its rows are read by the ids found for the entry
+    # (SupportPageBase.get_view_restrictions).
+    page._avsoft_view_guards = guards if page.avs_restricted else ()
     try:
         route = page.route(request, [part for part in rest.split("/") if part])
     except Http404:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.fields import RichTextField
-from wagtail.models import get_page_models
+from wagtail.models import PageViewRestriction, get_page_models
 
 swapper.set_app_prefix("wagtailcore", "wagtail")
 
@@ -46,9 +46,14 @@ class SupportPageBase(RoutablePageMixin, models.Model):
     def get_view_restrictions(self):
         """Wagtail's privacy check asks this on every request: two queries (the ancestors'
         alias links, then their restrictions). The routing middleware (``routing.py``), which
-        loads the page with the restrictions' ids of its entry, leaves the answer here."""
-        known = self.__dict__.get("_avsoft_view_restrictions")
-        return known if known is not None else super().get_view_restrictions()
+        loads the page with the restrictions' ids of its entry, leaves them here: none when
+        no restriction exists for them."""
+        guards = self.__dict__.get("_avsoft_view_guards")
+        if guards is None:
+            return super().get_view_restrictions()
+        if not guards:
+            return PageViewRestriction.objects.none()
+        return PageViewRestriction.objects.filter(page_id__in=guards)
 
     # URLs ------------------------------------------------------------------------------------
 
