@@ -1,8 +1,9 @@
 """Seeds the benchmark database in the shape of issue 12 (bench/run.py).
 
 500 customers, one of them with 200 tickets, 20 staff, 3 messages per ticket (customer, staff,
-customer); ``seed_to(n)`` tops the tickets up to ``n``, so one run measures 10,000 and then
-100,000 without seeding twice. Bulk inserts, no signals: primary keys are handed out here
+customer); ``seed_to(n)`` tops the tickets up to ``n`` (`make bench` and `make bench-compare`
+seed each size in new processes: a process that had measured a smaller size answered slower
+at the larger, bench/compare.py). Bulk inserts, no signals: primary keys are handed out here
 (so numbers and search texts are known before the insert), and search_index builds the
 search text the way the signals would.
 
