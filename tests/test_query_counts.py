@@ -325,6 +325,40 @@ def test_the_listing_count_is_capped_and_every_page_stays_reachable(
     assert len(made) == 75
 
 
+@override_settings(AVSOFT_SUPPORT_LISTING_COUNT_LIMIT=10)
+def test_the_default_view_is_counted_in_the_queues_order(verified_staff_client, make_admin_ticket):
+    """The default view's count keeps the queue's order, which its partial index holds (on
+    SQLite that index alone is read); a filtered, searched or re-ordered view is counted
+    unordered. Either way the label counts what the view lists."""
+    from django.db import connection
+
+    from avsoft_support.models import TicketStatus
+
+    make_admin_tickets(make_admin_ticket, 70, status=TicketStatus.NEW)
+    make_admin_tickets(make_admin_ticket, 5, status=TicketStatus.WAITING)
+
+    def count_sql(params):
+        from urllib.parse import urlencode
+
+        path = f"{STAFF_LIST}?{urlencode(params)}" if params else STAFF_LIST
+        queries = staff_queries(verified_staff_client, path)
+        (sql,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+        response = verified_staff_client.get(path)
+        return sql, text_of(select(response, "body")[0])
+
+    sql, text = count_sql({})
+    assert "ORDER BY" in sql
+    assert "60+ tickets" in text
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql.replace("%", "%%"))
+            assert "avs_ticket_triage" in " ".join(str(row) for row in cursor.fetchall())
+    for params in ({"status": "waiting"}, {"ordering": "-created_at"}, {"q": "Company"}):
+        sql, text = count_sql(params)
+        assert "ORDER BY" not in sql, params
+    assert "5 tickets" in count_sql({"status": "waiting"})[1]
+
+
 def test_the_badge_follows_a_ticket_change_at_once(verified_staff_client, make_admin_ticket):
     from avsoft_support.models import TicketStatus
 
