@@ -353,7 +353,12 @@ def test_the_default_view_is_counted_in_the_queues_order(verified_staff_client, 
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN QUERY PLAN " + sql.replace("%", "%%"))
             assert "avs_ticket_triage" in " ".join(str(row) for row in cursor.fetchall())
-    for params in ({"status": "waiting"}, {"ordering": "-created_at"}, {"q": "Company"}):
+    for params in (
+        {"status": "waiting"},
+        {"ordering": "-created_at"},
+        {"q": "Company"},
+        {"overdue": "false"},
+    ):
         sql, text = count_sql(params)
         assert "ORDER BY" not in sql, params
     assert "5 tickets" in count_sql({"status": "waiting"})[1]
