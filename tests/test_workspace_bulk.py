@@ -87,3 +87,49 @@ def test_read_only_staff_are_offered_no_bulk_action(client, make_admin_ticket, m
     response = client.get(LIST_URL)
     assert response.status_code == 200
     assert offered(response) == set()
+
+
+def test_the_footer_follows_the_language_and_the_actions_offered(
+    client, make_admin_ticket, make_staff, support_staff
+):
+    """The footer's buttons are rendered once per language and set of actions offered
+    (bulk_actions.bulk_action_buttons_html): each user, in each language, still gets their
+    own, as Wagtail's buttons.html writes them."""
+    from django.test import Client
+    from wagtail.users.models import UserProfile
+
+    make_admin_ticket()
+    boss = make_staff(username="boss", support_group=True)
+    boss.user_permissions.add(Permission.objects.get(codename="delete_ticket"))
+    staff_client, boss_client = otp_login(client, support_staff), otp_login(Client(), boss)
+
+    def footer(who, language):
+        profile = UserProfile.get_for_user(who)
+        profile.preferred_language = language
+        profile.save()
+        response = (staff_client if who == support_staff else boss_client).get(LIST_URL)
+        buttons = find_one(response, ".bulk-actions-buttons")
+        return {
+            text_of(link): link["href"] for link in buttons.select("[data-bulk-action-button]")
+        }, text_of(buttons.select_one(".w-dropdown__toggle"))
+
+    base = "/admin/bulk/avsoft_support/ticket/"
+    for who, language in (
+        (support_staff, "en"),
+        (support_staff, "ru"),
+        (boss, "ru"),
+        (support_staff, "ru"),
+        (boss, "en"),
+        (support_staff, "en"),
+    ):
+        links, more = footer(who, language)
+        if language == "en":
+            assert links["Assign to me"] == f"{base}assign_to_me/"
+            assert links["Set status"] == f"{base}set_status/"
+            assert more == "More"
+        else:
+            assert links["Назначить на меня"] == f"{base}assign_to_me/"
+            assert links["Изменить статус"] == f"{base}set_status/"
+            assert "Assign to me" not in links and more == "Ещё"
+        assert (f"{base}delete/" in links.values()) == (who == boss), (who, language)
+        assert len(links) == (6 if who == boss else 5)

@@ -1,14 +1,15 @@
 """Bulk actions on the triage list: assign to me, assign to a colleague, set status, set
 criticality, close; and which of all the registered ones (Wagtail's delete too) a user is
-offered (``bulk_action_buttons``).
+offered (``offered_bulk_actions``; the footer's buttons: ``bulk_action_buttons_html``).
 
 Each ticket is changed through the same functions as on the ticket screen, so every change is
 logged and the customer is told about status changes (tickets.set_status).
 """
 
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 from wagtail.admin.widgets import Button, ButtonWithDropdown, ListingButton
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
@@ -16,6 +17,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from .. import tickets, triage
 from ..models import Criticality, Ticket, TicketStatus, user_display_name
 from ..permissions import ticket_policy
+from .columns import kept
 from .forms import BulkAssignForm, BulkCriticalityForm, BulkStatusForm
 
 
@@ -205,12 +207,12 @@ OFFERED_WITH = {"delete": "delete"}
 SHOWN_AS_BUTTONS = 4  # the rest under "More", as Wagtail's own footer does
 
 
-def bulk_action_buttons(user):
-    """The triage list's bulk action buttons this user may use (Wagtail's footer offers every
+def offered_bulk_actions(user):
+    """The ticket bulk actions this user may use, in their order (Wagtail's footer offers every
     registered action to everyone, delete included)."""
     meta = Ticket._meta
     policy = ticket_policy()
-    actions = sorted(
+    return sorted(
         (
             action
             for action in bulk_action_registry.get_bulk_actions_for_model(
@@ -220,6 +222,11 @@ def bulk_action_buttons(user):
         ),
         key=lambda action: action.action_priority,
     )
+
+
+def _footer_buttons(actions):
+    """Buttons for ``actions``: the first ``SHOWN_AS_BUTTONS``, the rest under "More"."""
+    meta = Ticket._meta
 
     def url(action):
         return reverse(
@@ -255,3 +262,28 @@ def bulk_action_buttons(user):
             )
         )
     return buttons
+
+
+# The footer's buttons as rendered, per language, URL prefix and URLconf, and actions offered.
+_BUTTONS_HTML = {}
+
+
+def bulk_action_buttons_html(user):
+    """The footer's buttons through Wagtail's ``buttons.html``, rendered once per language, URL
+    prefix and URLconf, and set of actions offered: their labels, links and order change only
+    with those. Rendered on every triage page, the template and its six button components
+    were about 4 % of its time (issue 12)."""
+    actions = offered_bulk_actions(user)
+    key = (
+        get_language(),
+        get_script_prefix(),
+        get_urlconf(),
+        tuple(actions),
+    )
+    return kept(
+        _BUTTONS_HTML,
+        key,
+        lambda: render_to_string(
+            "wagtailadmin/shared/buttons.html", {"buttons": _footer_buttons(actions)}
+        ),
+    )

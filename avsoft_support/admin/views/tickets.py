@@ -52,7 +52,7 @@ from ...permissions import assignable_users, can_manage_clients, can_verify, can
 from ...search_index import search_tickets
 from ...views.attachments import attachment_response
 from .. import presence
-from ..bulk_actions import bulk_action_buttons
+from ..bulk_actions import bulk_action_buttons_html
 from ..columns import (
     AssigneeColumn,
     CheckboxColumn,
@@ -321,7 +321,7 @@ class TicketIndexView(TicketIndexSearchMixin, snippet_views.IndexView):
         context = super().get_context_data(*args, **kwargs)
         context["saved_views"] = self.saved_views()
         context["queue_order_help"] = triage.QUEUE_ORDER_HELP
-        context["bulk_action_buttons"] = bulk_action_buttons(self.request.user)
+        context["bulk_action_buttons_html"] = bulk_action_buttons_html(self.request.user)
         if context.get("filters") and context.get("search_form"):
             context["filters_html"] = filters_html(context["filters"])
         return context
