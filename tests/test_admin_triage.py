@@ -160,6 +160,7 @@ def test_an_agents_own_open_tickets_are_read_in_order_off_their_index(
         and '"avsoft_support_ticket"."assignee_id" = ' in query["sql"]
         and "ORDER BY" in query["sql"]
         and "LIMIT" in query["sql"]
+        and "COUNT(" not in query["sql"]  # the list's count reads the same index
     ]
     assert_read_in_order_off(mine_sql, "avs_ticket_mine_queue")
 
@@ -203,6 +204,50 @@ def test_the_database_serves_the_listing_query_from_the_triage_index(
         and "LIMIT" in query["sql"]
     )
     assert_read_in_order_off(listing_sql, "avs_ticket_triage")
+
+
+@pytest.mark.parametrize(
+    "params, index",
+    [
+        ({"status": "waiting"}, "avs_ticket_queue_waiting"),
+        ({"status": "closed", "client_status": "potential"}, "avs_ticket_queue_closed"),
+        ({"assignee": "unassigned"}, "avs_ticket_triage_assignee"),
+        ({"product": "product"}, "avs_ticket_triage_product"),
+        ({"criticality": "1"}, "avs_ticket_triage_criticality"),
+        ({"client_status": "potential"}, "avs_ticket_triage"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "&".join(value),
+)
+def test_each_filter_is_read_in_the_queues_order_off_its_index(
+    verified_staff_client, make_admin_ticket, params, index
+):
+    """EXPLAIN the listing query of a saved view or a filter: one index holds it in the
+    queue's order, so page 20 reads 50 rows past the first 950 instead of sorting every match
+    or reading past other tickets (docs/performance.md)."""
+    product = Product.objects.create(name="Indexed")
+    for client_status in ("current", "claimed", "potential"):
+        for status in (TicketStatus.NEW, TicketStatus.WAITING, TicketStatus.CLOSED):
+            make_admin_ticket(
+                client_status=client_status, status=status, product=product, criticality=1
+            )
+    query = {**params, "p": "1"}
+    if "product" in query:
+        query["product"] = str(product.pk)
+    with CaptureQueriesContext(connection) as queries:
+        verified_staff_client.get(LIST_URL, query)
+    listing_sql = next(
+        query["sql"]
+        for query in queries.captured_queries
+        if 'FROM "avsoft_support_ticket"' in query["sql"]
+        and "ORDER BY" in query["sql"]
+        and "LIMIT" in query["sql"]
+        and "COUNT(" not in query["sql"]
+    )
+    if "client_status" in params:  # the priority is asked too: the index is entered there
+        assert '"priority" = 3' in listing_sql or '"priority" = %s' in listing_sql
+    # SQLite is told which index to read and must then need no sort; PostgreSQL chooses by its
+    # statistics among the queue's indexes (on a few rows, the wider one, filtering).
+    assert_read_in_order_off(listing_sql, index if connection.vendor == "sqlite" else "avs_ticket_")
 
 
 @pytest.mark.parametrize("names", [None, ("new", "overdue", "mine")], ids=["all", "badge"])
@@ -1045,3 +1090,99 @@ def test_the_badge_recounts_three_counters_and_the_dashboard_all(
         1,
         2,
     )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"client_status": "potential"},
+        {"client_status": "current", "status": "open"},
+        {"client_status": "claimed", "status": "all"},
+        {"client_status": "potential", "status": "waiting"},
+        {"status": "waiting"},
+        {"status": "closed"},
+        {"assignee": "unassigned"},
+        {"assignee": "me", "status": "open"},
+        {"product": "first"},
+        {"product": "first", "status": "all"},
+        {"criticality": "1"},
+        {"overdue": "true"},
+        {"overdue": "true", "status": "open"},
+        {"overdue": "true", "status": "all"},
+        {"overdue": "true", "status": "new"},
+        {"overdue": "false", "status": "open"},
+    ],
+    ids=lambda params: "&".join(f"{k}={v}" for k, v in params.items()) or "default",
+)
+def test_each_view_lists_exactly_its_tickets_in_the_queues_order(
+    verified_staff_client, make_admin_ticket, support_staff, params
+):
+    """Whatever index a view is read from (Ticket.Meta.indexes; the client status asked for
+    through the priority as well, overdue with all open statuses asked once), it lists the
+    tickets its filters describe, in the queue's order, compared with the same rule in
+    Python over every ticket."""
+    from avsoft_support.models import ClientStatus, Product
+
+    now = timezone.now()
+    first, second = Product.objects.create(name="First"), Product.objects.create(name="Second")
+    statuses = list(TicketStatus)
+    for n in range(36):
+        status = statuses[(n // 3) % len(statuses)]
+        make_admin_ticket(
+            client_status=("current", "claimed", "potential")[n % 3],
+            status=status,
+            product=(first, second)[n % 2],
+            criticality=1 + n % 4,
+            assignee=support_staff if n % 5 == 0 else None,
+            # Half an hour off the hour: no due time falls on the moment the page is made.
+            sla_due_at=now + timedelta(hours=(n % 7) - 3, minutes=30) if n % 6 else None,
+            created_at=now - timedelta(hours=n, minutes=30),
+        )
+    tickets = list(Ticket.objects.all())
+    assert {ticket.priority for ticket in tickets} == {1, 2, 3}
+    assert all(t.priority == ClientStatus.priority_of(t.client_status) for t in tickets)
+
+    our_turn = set(TicketStatus.our_turn_values())
+    status = params.get("status", "")
+
+    def listed(ticket):
+        if status == "open":
+            ok = ticket.status in TicketStatus.open_values()
+        elif status == "all":
+            ok = True
+        elif status:
+            ok = ticket.status == status
+        else:
+            ok = ticket.status in our_turn
+        overdue = (
+            ticket.status in our_turn
+            and ticket.sla_due_at is not None
+            and (ticket.sla_due_at < now)
+        )
+        return (
+            ok
+            and params.get("client_status", ticket.client_status) == ticket.client_status
+            and params.get("criticality", str(ticket.criticality)) == str(ticket.criticality)
+            and (
+                "product" not in params
+                or ticket.product_id == (first if params["product"] == "first" else second).pk
+            )
+            and (
+                "assignee" not in params
+                or ticket.assignee_id
+                == (None if params["assignee"] == "unassigned" else support_staff.pk)
+            )
+            and {"true": overdue, "false": not overdue}.get(params.get("overdue"), True)
+        )
+
+    def queue_key(ticket):
+        due = ticket.sla_due_at
+        return (ticket.priority, due is None, due or now, ticket.created_at, ticket.pk)
+
+    expected = [t.pk for t in sorted(filter(listed, tickets), key=queue_key)]
+    query = dict(params)
+    if "product" in query:
+        query["product"] = str((first if query["product"] == "first" else second).pk)
+    assert expected, "each view lists some tickets"
+    assert listed_ids(verified_staff_client.get(LIST_URL, query)) == expected

@@ -326,42 +326,65 @@ def test_the_listing_count_is_capped_and_every_page_stays_reachable(
 
 
 @override_settings(AVSOFT_SUPPORT_LISTING_COUNT_LIMIT=10)
-def test_the_default_view_is_counted_in_the_queues_order(verified_staff_client, make_admin_ticket):
-    """The default view's count keeps the queue's order, which its partial index holds (on
-    SQLite that index alone is read); a filtered, searched or re-ordered view is counted
-    unordered. Either way the label counts what the view lists."""
+def test_views_an_index_keeps_in_order_are_counted_in_that_order(
+    verified_staff_client, make_admin_ticket, support_staff
+):
+    """A view one index holds in the queue's order (the default view and its filters, one
+    status chosen) is counted in that order, off that index (on SQLite that index alone is
+    read); a view no index holds in that order (overdue, a product among all statuses), a
+    search or a column order is counted unordered. Either way the label counts what the view
+    lists."""
     from django.db import connection
 
-    from avsoft_support.models import TicketStatus
+    from avsoft_support.models import Product, TicketStatus
 
+    product = Product.objects.create(name="Counted product")
     make_admin_tickets(make_admin_ticket, 70, status=TicketStatus.NEW)
     make_admin_tickets(make_admin_ticket, 5, status=TicketStatus.WAITING)
+    make_admin_tickets(make_admin_ticket, 3, status=TicketStatus.CLOSED, product=product)
+    make_admin_tickets(make_admin_ticket, 4, status=TicketStatus.NEW, product=product)
+    make_admin_tickets(
+        make_admin_ticket, 2, status=TicketStatus.WAITING, assignee=support_staff, criticality=1
+    )
 
     def count_sql(params):
         from urllib.parse import urlencode
 
         path = f"{STAFF_LIST}?{urlencode(params)}" if params else STAFF_LIST
         queries = staff_queries(verified_staff_client, path)
-        (sql,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+        (query,) = [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
         response = verified_staff_client.get(path)
-        return sql, text_of(select(response, "body")[0])
+        return query["sql"], text_of(select(response, "body")[0])
 
-    sql, text = count_sql({})
-    assert "ORDER BY" in sql
-    assert "60+ tickets" in text
-    if connection.vendor == "sqlite":
+    def read_off(sql):
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN QUERY PLAN " + sql.replace("%", "%%"))
-            assert "avs_ticket_triage" in " ".join(str(row) for row in cursor.fetchall())
-    for params in (
-        {"status": "waiting"},
-        {"ordering": "-created_at"},
-        {"q": "Company"},
-        {"overdue": "false"},
+            return " ".join(str(row) for row in cursor.fetchall())
+
+    for params, index, label in (
+        ({}, "avs_ticket_triage", "60+ tickets"),
+        ({"status": "waiting"}, "avs_ticket_queue_waiting", "7 tickets"),
+        ({"client_status": "potential"}, "avs_ticket_triage", "24 tickets"),
+        ({"product": str(product.pk)}, "avs_ticket_triage_product", "4 tickets"),
+        ({"assignee": "unassigned"}, "avs_ticket_triage_assignee", "60+ tickets"),
+        ({"status": "open", "assignee": "me"}, "avs_ticket_mine_queue", "2 tickets"),
+    ):
+        sql, text = count_sql(params)
+        assert "ORDER BY" in sql, params
+        assert label in text, (params, label)
+        if index and connection.vendor == "sqlite":
+            assert index in read_off(sql), (params, read_off(sql))
+    for params, label in (
+        ({"ordering": "-created_at"}, "60+ tickets"),
+        ({"q": "Company"}, None),
+        ({"overdue": "false"}, "60+ tickets"),
+        ({"status": "all", "product": str(product.pk)}, "7 tickets"),
+        ({"status": "waiting", "assignee": "me"}, "2 tickets"),
+        ({"status": "open", "criticality": "1"}, "2 tickets"),
     ):
         sql, text = count_sql(params)
         assert "ORDER BY" not in sql, params
-    assert "5 tickets" in count_sql({"status": "waiting"})[1]
+        assert label is None or label in text, (params, label)
 
 
 def test_the_badge_follows_a_ticket_change_at_once(verified_staff_client, make_admin_ticket):

@@ -72,6 +72,7 @@ class TicketFilterSet(WagtailFilterSet):
         label=_("Client status"),
         choices=ClientStatus.choices,
         empty_label=_("All"),
+        method="filter_client_status",
         widget=lean_radio_select(),
     )
     criticality = django_filters.ChoiceFilter(
@@ -106,6 +107,28 @@ class TicketFilterSet(WagtailFilterSet):
         model = Ticket
         fields = []
 
+    # The filters an index of the ticket table keeps in the queue's order with each choice of
+    # status (Ticket.Meta.indexes): the client status through the priority leading every
+    # queue index, the others through an index led by them.
+    KEPT_IN_QUEUE_ORDER = {
+        DEFAULT: {"client_status", "assignee", "product", "criticality"},
+        OPEN: {"client_status", "assignee"},
+    }
+
+    def read_in_queue_order(self):
+        """Whether the database reads this view's tickets off one index in the queue's order,
+        with nothing to sort: needs our action with any client status, assignee, product or
+        criticality; all open with a client status or an assignee; one status, or all, with a
+        client status. (Overdue and the dates are not kept in that order.) The form must be
+        valid."""
+        chosen = {
+            name
+            for name, value in self.form.cleaned_data.items()
+            if name != "status" and value not in (None, "", [], ())
+        }
+        status = self.form.cleaned_data.get("status") or self.DEFAULT
+        return chosen <= self.KEPT_IN_QUEUE_ORDER.get(status, {"client_status"})
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("status") and not self.searching:
@@ -118,10 +141,23 @@ class TicketFilterSet(WagtailFilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == self.OPEN:
+            if self.form.cleaned_data.get("overdue") is True:
+                # Only tickets waiting for us are overdue (overdue_q), all of them open: asked
+                # twice, the statuses led SQLite to sort every overdue ticket (15 ms at
+                # 100,000 tickets) instead of reading the queue's index.
+                return queryset
             return queryset.filter(open_q())
         if value == self.ALL:
             return queryset
         return queryset.filter(status=value)
+
+    def filter_client_status(self, queryset, name, value):
+        # Each ticket's priority is its client status's (tickets.open_ticket and
+        # clients.status set the two together), and priority leads every queue index: asked
+        # for too, it lets the database start at that client status's tickets instead of
+        # reading past every current and claimed client's (potential clients, page 20: 20 ms
+        # at 100,000 tickets on SQLite, issue 12).
+        return queryset.filter(client_status=value, priority=ClientStatus.priority_of(value))
 
     def filter_assignee(self, queryset, name, value):
         if value == "me":

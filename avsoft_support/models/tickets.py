@@ -366,6 +366,30 @@ class Ticket(models.Model):
             ),
             # An agent's tickets in any other status.
             models.Index(fields=["assignee", "status"], name="avs_ticket_assignee_status"),
+            # "Needs our action" with one assignee (the "Unassigned" view, a colleague), one
+            # product or one criticality chosen, in the queue's order: read from that value's
+            # first ticket, neither sorting every match (a product's, 18 ms at 100,000
+            # tickets on SQLite) nor reading past the other values' tickets.
+            *(
+                models.Index(
+                    models.F(field),
+                    *QUEUE_INDEX_EXPRESSIONS,
+                    name=f"avs_ticket_triage_{field}",
+                    condition=models.Q(status__in=TicketStatus.our_turn_values()),
+                )
+                for field in ("assignee", "product", "criticality")
+            ),
+            # One status chosen ("Waiting for customer", …), in the queue's order: read off an
+            # index of that status's tickets, not off every ticket's, filtering (page 20 of
+            # "waiting", 17 ms at 100,000 tickets on SQLite).
+            *(
+                models.Index(
+                    *QUEUE_INDEX_EXPRESSIONS,
+                    name=f"avs_ticket_queue_{status}",
+                    condition=models.Q(status=status),
+                )
+                for status in TicketStatus.values
+            ),
             # A member's own list, newest activity first.
             models.Index(fields=["author", "-last_activity_at"], name="avs_ticket_author_activity"),
         ]
