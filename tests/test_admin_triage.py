@@ -243,7 +243,7 @@ def test_each_filter_is_read_in_the_queues_order_off_its_index(
         and "LIMIT" in query["sql"]
         and "COUNT(" not in query["sql"]
     )
-    if "client_status" in params:  # the priority is asked too: the index is entered there
+    if "client_status" in params:  # asked as the priority: the index is entered there
         assert '"priority" = 3' in listing_sql or '"priority" = %s' in listing_sql
     # SQLite is told which index to read and must then need no sort; PostgreSQL chooses by its
     # statistics among the queue's indexes (on a few rows, the wider one, filtering).
@@ -1119,7 +1119,7 @@ def test_each_view_lists_exactly_its_tickets_in_the_queues_order(
     verified_staff_client, make_admin_ticket, support_staff, params
 ):
     """Whatever index a view is read from (Ticket.Meta.indexes; the client status asked for
-    through the priority as well, overdue with all open statuses asked once), it lists the
+    as its priority, overdue with all open statuses asked once), it lists the
     tickets its filters describe, in the queue's order, compared with the same rule in
     Python over every ticket."""
     from avsoft_support.models import ClientStatus, Product

@@ -68,3 +68,21 @@ def test_working_days_count_in_the_site_time_zone():
         calendar=sla.WorkingCalendar({}),
     )
     assert timezone.localtime(due).weekday() == 0  # Monday
+
+
+def test_a_tickets_priority_is_always_its_client_status_rank(make_admin_ticket):
+    """The queue ranks by priority and the triage list's client-status filter asks for it
+    alone: saving a ticket, whole or some fields, keeps it the client status's rank."""
+    ticket = make_admin_ticket(client_status="potential")
+    ticket.client_status, ticket.priority = "current", 3
+    ticket.save(update_fields=["client_status"])
+    ticket.refresh_from_db()
+    assert (ticket.client_status, ticket.priority) == ("current", 1)
+    ticket.client_status = "claimed"
+    ticket.save()
+    ticket.refresh_from_db()
+    assert (ticket.client_status, ticket.priority) == ("claimed", 2)
+    created = Ticket.objects.create(
+        subject="Made elsewhere", author=ticket.author, client_status="current"
+    )
+    assert Ticket.objects.get(pk=created.pk).priority == 1

@@ -152,12 +152,13 @@ class TicketFilterSet(WagtailFilterSet):
         return queryset.filter(status=value)
 
     def filter_client_status(self, queryset, name, value):
-        # Each ticket's priority is its client status's (tickets.open_ticket and
-        # clients.status set the two together), and priority leads every queue index: asked
-        # for too, it lets the database start at that client status's tickets instead of
-        # reading past every current and claimed client's (potential clients, page 20: 20 ms
-        # at 100,000 tickets on SQLite, issue 12).
-        return queryset.filter(client_status=value, priority=ClientStatus.priority_of(value))
+        # Asked as the priority, which is always the client status's rank (Ticket.save, and
+        # the two set together by clients.status) and leads every queue index: the database
+        # starts at that client status's first ticket and reads the index alone, instead of
+        # reading past every current and claimed client's ticket (potential clients, page 20,
+        # at 100,000 tickets: 20 ms on SQLite; on PostgreSQL, asked by client status, it
+        # sorted every match, 22 ms; by priority 0.24 ms).
+        return queryset.filter(priority=ClientStatus.priority_of(value))
 
     def filter_assignee(self, queryset, name, value):
         if value == "me":

@@ -399,6 +399,13 @@ class Ticket(models.Model):
 
     def save(self, *args, **kwargs):
         adding = self._state.adding
+        if self.client_status in ClientStatus.values:
+            # The priority is the client status's rank, always: the queue orders by it, and
+            # the triage list's client-status filter asks for it alone (admin/filters.py).
+            self.priority = ClientStatus.priority_of(self.client_status)
+            fields = kwargs.get("update_fields")
+            if fields is not None and "client_status" in fields and "priority" not in fields:
+                kwargs["update_fields"] = [*fields, "priority"]
         super().save(*args, **kwargs)
         if adding and not self.number:
             self.number = format_ticket_number(self.pk, self.created_at)
