@@ -154,6 +154,31 @@ def prepare_size(n):
         ),
         ('staff search ("Company 5")', staff_client, "get", f"{LIST}?q=Company+5"),
         ("staff list, page 20", staff_client, "get", f"{LIST}?p=20"),
+        # Saved views and filters, a few pages in (each has 200+ tickets at 10,000).
+        (
+            'staff list, "Unassigned" (saved view)',
+            staff_client,
+            "get",
+            f"{LIST}?assignee=unassigned",
+        ),
+        (
+            'staff list, "Waiting for customer", page 5',
+            staff_client,
+            "get",
+            f"{LIST}?status=waiting&p=5",
+        ),
+        (
+            "staff list, potential clients, page 5",
+            staff_client,
+            "get",
+            f"{LIST}?client_status=potential&p=5",
+        ),
+        (
+            "staff list, one product, page 5",
+            staff_client,
+            "get",
+            f"{LIST}?product={product.pk}&p=5",
+        ),
         ("staff ticket screen", staff_client, "get", f"{LIST}edit/{staff_ticket.pk}/"),
         ("staff dashboard", staff_client, "get", "/admin/"),
         (
