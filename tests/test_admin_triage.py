@@ -35,6 +35,20 @@ def listing_rows(response):
     ]
 
 
+def listing_sql(client, params=None):
+    """The SQL of the page's tickets in the listing's order (not its count)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST_URL, params or {}).status_code == 200
+    return next(
+        query["sql"]
+        for query in queries.captured_queries
+        if 'FROM "avsoft_support_ticket"' in query["sql"]
+        and "ORDER BY" in query["sql"]
+        and "LIMIT" in query["sql"]
+        and "COUNT(" not in query["sql"]
+    )
+
+
 def assert_read_in_order_off(sql, index):
     """EXPLAIN ``sql`` (a query a page ran): the database can read it off ``index`` in its
     order, with no sort step. A few rows are cheaper to sort than to read through an index, so
@@ -194,16 +208,7 @@ def test_the_database_serves_the_listing_query_from_the_triage_index(
     """EXPLAIN the very query the listing runs: the planner can take its order from the index."""
     for status in ("current", "claimed", "potential"):
         make_admin_ticket(client_status=status)
-    with CaptureQueriesContext(connection) as queries:
-        verified_staff_client.get(LIST_URL)
-    listing_sql = next(
-        query["sql"]
-        for query in queries.captured_queries
-        if 'FROM "avsoft_support_ticket"' in query["sql"]
-        and "ORDER BY" in query["sql"]
-        and "LIMIT" in query["sql"]
-    )
-    assert_read_in_order_off(listing_sql, "avs_ticket_triage")
+    assert_read_in_order_off(listing_sql(verified_staff_client), "avs_ticket_triage")
 
 
 @pytest.mark.parametrize(
@@ -233,21 +238,12 @@ def test_each_filter_is_read_in_the_queues_order_off_its_index(
     query = {**params, "p": "1"}
     if "product" in query:
         query["product"] = str(product.pk)
-    with CaptureQueriesContext(connection) as queries:
-        verified_staff_client.get(LIST_URL, query)
-    listing_sql = next(
-        query["sql"]
-        for query in queries.captured_queries
-        if 'FROM "avsoft_support_ticket"' in query["sql"]
-        and "ORDER BY" in query["sql"]
-        and "LIMIT" in query["sql"]
-        and "COUNT(" not in query["sql"]
-    )
+    sql = listing_sql(verified_staff_client, query)
     if "client_status" in params:  # asked as the priority: the index is entered there
-        assert '"priority" = 3' in listing_sql or '"priority" = %s' in listing_sql
+        assert '"priority" = 3' in sql or '"priority" = %s' in sql
     # SQLite is told which index to read and must then need no sort; PostgreSQL chooses by its
     # statistics among the queue's indexes (on a few rows, the wider one, filtering).
-    assert_read_in_order_off(listing_sql, index if connection.vendor == "sqlite" else "avs_ticket_")
+    assert_read_in_order_off(sql, index if connection.vendor == "sqlite" else "avs_ticket_")
 
 
 @pytest.mark.parametrize("names", [None, ("new", "overdue", "mine")], ids=["all", "badge"])
