@@ -399,10 +399,13 @@ class Ticket(models.Model):
 
     def save(self, *args, **kwargs):
         adding = self._state.adding
-        if self.client_status in ClientStatus.values:
+        # Read from __dict__: a ticket loaded without its client status (deferred) is not
+        # changing it, and must not load it here.
+        client_status = self.__dict__.get("client_status")
+        if client_status in ClientStatus.values:
             # The priority is the client status's rank, always: the queue orders by it, and
             # the triage list's client-status filter asks for it alone (admin/filters.py).
-            self.priority = ClientStatus.priority_of(self.client_status)
+            self.priority = ClientStatus.priority_of(client_status)
             fields = kwargs.get("update_fields")
             if fields is not None and "client_status" in fields and "priority" not in fields:
                 kwargs["update_fields"] = [*fields, "priority"]
